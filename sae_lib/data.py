@@ -1,0 +1,141 @@
+"""Image data: MNIST and Fashion-MNIST as in-memory float tensors, with an offline MNIST sample.
+
+Whole splits are loaded once into float32 tensors in [0, 1] of shape [N, 1, 28, 28] and
+batched from memory (`batches`), so training never pays for a per-sample transform.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import io
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import Tensor
+from torchvision import datasets
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+OFFLINE_MNIST = PACKAGE_DIR / "assets" / "mnist_5k.npz"
+MNIST_MIRRORS = ["https://ossci-datasets.s3.amazonaws.com/mnist/", "http://yann.lecun.com/exdb/mnist/"]
+DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
+DIGITS = tuple(str(d) for d in range(10))
+FASHION_CLASSES = tuple(datasets.FashionMNIST.classes)
+
+
+@dataclass(frozen=True)
+class ImageData:
+    """Train and test images ([N, 1, 28, 28] float32 in [0, 1]) with labels and where they came from."""
+
+    train_images: Tensor
+    train_labels: Tensor
+    test_images: Tensor
+    test_labels: Tensor
+    source: str
+    classes: tuple[str, ...]
+
+    def __repr__(self) -> str:
+        return (
+            f"ImageData({self.source}: {len(self.train_images):,} train / {len(self.test_images):,} test "
+            f"images of shape {tuple(self.train_images.shape[1:])})"
+        )
+
+
+def default_root() -> Path:
+    """Where downloads are cached: $SAE_LIB_DATA, else `data/` in the project checkout, else ./data."""
+    if "SAE_LIB_DATA" in os.environ:
+        return Path(os.environ["SAE_LIB_DATA"])
+    project = PACKAGE_DIR.parent
+    return project / "data" if (project / "pyproject.toml").exists() else Path("data")
+
+
+def to_float_images(pixels: Tensor | np.ndarray) -> Tensor:
+    """uint8 pixels [N, 28, 28] (or [N, 784]) → float32 [N, 1, 28, 28] in [0, 1], in one shot."""
+    pixels = torch.as_tensor(pixels)
+    return pixels.reshape(len(pixels), 1, 28, 28).to(torch.float32).div_(255.0)
+
+
+def check_finite(x: Tensor, name: str = "data") -> Tensor:
+    """Return x, or raise ValueError if it holds NaN or inf (with how many and where the first is)."""
+    bad = ~torch.isfinite(x)
+    if bad.any():
+        first = tuple(int(i) for i in bad.nonzero()[0])
+        raise ValueError(f"{name} contains {int(bad.sum())} NaN/inf values (first at index {first})")
+    return x
+
+
+def from_torchvision(dataset_class: type, root: Path, download: bool, classes: tuple[str, ...]) -> ImageData:
+    """Both splits of a torchvision MNIST-style dataset, converted once to float tensors."""
+    train = dataset_class(root, train=True, download=download)
+    test = dataset_class(root, train=False, download=download)
+    return ImageData(
+        to_float_images(train.data), train.targets.clone(), to_float_images(test.data), test.targets.clone(),
+        source=f"{dataset_class.__name__} ({root})", classes=classes,
+    )
+
+
+def load_offline_mnist(n_test: int = 1000) -> ImageData:
+    """The 5,000-image MNIST sample shipped inside sae_lib (no network needed), split train/test."""
+    with np.load(OFFLINE_MNIST) as f:
+        images, labels = f["images"], f["labels"]
+    if not 0 < n_test < len(images):
+        raise ValueError(f"n_test must be between 1 and {len(images) - 1}, got {n_test}")
+    x, y = to_float_images(images), torch.as_tensor(labels, dtype=torch.long)
+    return ImageData(x[n_test:], y[n_test:], x[:n_test], y[:n_test], "offline MNIST sample (5,000 images)", DIGITS)
+
+
+def load_mnist(root: str | Path | None = None, download: bool = True) -> ImageData:
+    """MNIST via torchvision (cached under `root`); if that fails, say so and use the offline sample."""
+    root = Path(root) if root is not None else default_root()
+    datasets.MNIST.mirrors = MNIST_MIRRORS
+    log = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+            return from_torchvision(datasets.MNIST, root, download, DIGITS)
+    except (RuntimeError, OSError) as error:
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[-1]
+        print(f"MNIST could not be downloaded ({reason}); using the offline 5,000-image MNIST sample instead.")
+        return load_offline_mnist()
+
+
+def stage_idx_files(idx_dir: Path, raw_dir: Path) -> None:
+    """Unpack *-ubyte.gz IDX files from `idx_dir` into torchvision's raw/ folder (skips existing ones)."""
+    raw_dir.mkdir(parents=True, exist_ok=True)
+    for gz in sorted(idx_dir.glob("*-ubyte.gz")):
+        target = raw_dir / gz.name[:-3]
+        if not target.exists():
+            partial = target.with_suffix(".partial")
+            with gzip.open(gz, "rb") as src, open(partial, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+            partial.replace(target)
+
+
+def load_fashion_mnist(
+    root: str | Path | None = None, idx_dir: str | Path | None = DEBIAN_FASHION_MNIST, download: bool = True
+) -> ImageData:
+    """Fashion-MNIST from a local IDX folder (Debian's dataset-fashion-mnist) or torchvision's download."""
+    root = Path(root) if root is not None else default_root()
+    if idx_dir is not None and Path(idx_dir).is_dir():
+        stage_idx_files(Path(idx_dir), root / "FashionMNIST" / "raw")
+    try:
+        return from_torchvision(datasets.FashionMNIST, root, download, FASHION_CLASSES)
+    except (RuntimeError, OSError) as error:
+        raise RuntimeError(
+            f"Fashion-MNIST is not in {root} or {idx_dir} and could not be downloaded ({error}). "
+            "Install Debian's dataset-fashion-mnist package or connect to the internet."
+        ) from error
+
+
+def batches(x: Tensor, batch_size: int, shuffle: bool = True, generator: torch.Generator | None = None) -> Iterator[Tensor]:
+    """Mini-batches of the rows of an in-memory tensor (a shuffled order when `shuffle`)."""
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
+    order = torch.randperm(len(x), generator=generator) if shuffle else torch.arange(len(x))
+    order = order.to(x.device)
+    for start in range(0, len(x), batch_size):
+        yield x[order[start : start + batch_size]]

@@ -1,0 +1,60 @@
+"""Sparsity penalties: the Bernoulli KL divergence and the L1 norm of the codes."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor
+
+#: ρ̂ is clamped to [EPS, 1 - EPS] so log(ρ̂) and log(1 - ρ̂) stay finite.
+EPS = 1e-6
+
+
+def check_rho(rho: float | Tensor) -> float:
+    """Return ρ as a float, or raise ValueError unless it is one number strictly inside (0, 1)."""
+    if isinstance(rho, Tensor):
+        if rho.numel() != 1:
+            raise ValueError(f"rho must be a single number in (0, 1), got a tensor of shape {tuple(rho.shape)}")
+        rho = rho.item()
+    if isinstance(rho, bool) or not isinstance(rho, (int, float)):
+        raise ValueError(f"rho must be a number in (0, 1), got {rho!r}")
+    if math.isnan(rho) or not 0.0 < rho < 1.0:
+        raise ValueError(f"rho must lie strictly between 0 and 1, got {rho!r}")
+    return float(rho)
+
+
+def mean_activation(z: Tensor) -> Tensor:
+    """ρ̂_j: each latent unit's mean activation over the batch (dimension 0)."""
+    if z.dim() != 2:
+        raise ValueError(f"codes must be a [batch, units] tensor, got shape {tuple(z.shape)}")
+    return z.mean(dim=0)
+
+
+def kl_divergence(rho: float | Tensor, rho_hat: Tensor) -> Tensor:
+    """Σ_j KL(ρ ‖ ρ̂_j) between Bernoulli(ρ) and Bernoulli(ρ̂_j), summed over units.
+
+    `rho_hat` holds one mean activation per unit (shape [units]); values are clamped
+    to [EPS, 1 - EPS] so the value and gradient stay finite for saturated units.
+    """
+    rho = check_rho(rho)
+    if not isinstance(rho_hat, Tensor) or rho_hat.dim() != 1:
+        shape = tuple(rho_hat.shape) if isinstance(rho_hat, Tensor) else type(rho_hat).__name__
+        raise ValueError(f"rho_hat must be a 1-D tensor of per-unit mean activations, got {shape}")
+    if not torch.isfinite(rho_hat).all():
+        raise ValueError("rho_hat contains NaN or inf; check the codes fed to the penalty")
+    q = rho_hat.clamp(EPS, 1.0 - EPS)
+    return (rho * torch.log(rho / q) + (1.0 - rho) * torch.log((1.0 - rho) / (1.0 - q))).sum()
+
+
+def kl_gradient(rho: float, rho_hat: Tensor, beta: float = 1.0) -> Tensor:
+    """Analytic ∂(β·KL)/∂ρ̂_j = β(−ρ/ρ̂_j + (1−ρ)/(1−ρ̂_j)), for checking autograd."""
+    rho = check_rho(rho)
+    return beta * (-rho / rho_hat + (1.0 - rho) / (1.0 - rho_hat))
+
+
+def l1_penalty(z: Tensor) -> Tensor:
+    """Mean over the batch of each code's L1 norm: (1/B) Σ_i Σ_j |z_ij|."""
+    if z.dim() != 2:
+        raise ValueError(f"codes must be a [batch, units] tensor, got shape {tuple(z.shape)}")
+    return z.abs().sum(dim=1).mean()

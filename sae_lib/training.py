@@ -1,0 +1,194 @@
+"""Training: Adam on in-memory batches, reconstruction loss plus an optional sparsity penalty."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass, field
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+from tqdm.auto import tqdm
+
+from .data import batches, check_finite
+from .model import SAEConfig, SparseAutoencoder
+from .penalties import check_rho, kl_divergence, l1_penalty, mean_activation
+
+PENALTIES = ("kl", "l1", "none")
+LOSSES = ("mse", "bce")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How to train: optimiser settings, the sparsity penalty and its weight, and the seed.
+
+    `penalty="kl"` adds beta · Σ_j KL(rho ‖ ρ̂_j); `penalty="l1"` adds l1_lambda · mean_i ‖z_i‖₁;
+    `penalty="none"` trains a plain autoencoder. If `steps` is set it replaces `epochs`: training
+    runs for enough whole epochs to take at least that many optimiser steps, so a small data set
+    gets as much training as a large one.
+    """
+
+    epochs: int = 10
+    batch_size: int = 128
+    lr: float = 1e-3
+    penalty: str = "kl"
+    rho: float = 0.05
+    beta: float = 5e-3
+    l1_lambda: float = 1e-3
+    loss: str = "mse"
+    seed: int = 0
+    steps: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.penalty not in PENALTIES:
+            raise ValueError(f"penalty must be one of {PENALTIES}, got {self.penalty!r}")
+        if self.loss not in LOSSES:
+            raise ValueError(f"loss must be one of {LOSSES}, got {self.loss!r}")
+        if self.penalty == "kl":
+            check_rho(self.rho)
+        for name in ("epochs", "batch_size"):
+            if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
+                raise ValueError(f"{name} must be a positive integer, got {getattr(self, name)!r}")
+        if self.steps is not None and (not isinstance(self.steps, int) or self.steps < 1):
+            raise ValueError(f"steps must be a positive integer or None, got {self.steps!r}")
+        for name in ("lr", "beta", "l1_lambda"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or math.isnan(value) or value < 0 or (name == "lr" and value == 0):
+                raise ValueError(f"{name} must be a {'positive' if name == 'lr' else 'non-negative'} number, got {value!r}")
+
+    def epochs_for(self, n_samples: int) -> int:
+        """Epochs to run on `n_samples` samples: `epochs`, or more if `steps` asks for more."""
+        if self.steps is None:
+            return self.epochs
+        return math.ceil(self.steps / math.ceil(n_samples / self.batch_size))
+
+
+@dataclass
+class History:
+    """Per-epoch losses (train averaged over the epoch's batches; test on the whole test set)."""
+
+    train_recon: list[float] = field(default_factory=list)
+    train_sparsity: list[float] = field(default_factory=list)
+    train_total: list[float] = field(default_factory=list)
+    test_recon: list[float] = field(default_factory=list)
+    test_sparsity: list[float] = field(default_factory=list)
+    test_total: list[float] = field(default_factory=list)
+    steps: int = 0
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        """A plain dict, for JSON."""
+        return asdict(self)
+
+
+def default_device() -> torch.device:
+    """CUDA when it is there, else the CPU."""
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def losses(model: SparseAutoencoder, x: Tensor, config: TrainConfig) -> tuple[Tensor, Tensor]:
+    """(reconstruction loss, unweighted sparsity penalty) on one batch."""
+    x_flat = model.flatten(x)
+    x_hat, z = model(x_flat)
+    if config.loss == "bce":
+        recon = F.binary_cross_entropy(x_hat.clamp(0.0, 1.0), x_flat)
+    else:
+        recon = F.mse_loss(x_hat, x_flat)
+    if config.penalty == "kl":
+        sparsity = kl_divergence(config.rho, mean_activation(z))
+    elif config.penalty == "l1":
+        sparsity = l1_penalty(z)
+    else:
+        sparsity = torch.zeros((), device=x.device)
+    return recon, sparsity
+
+
+def weight(config: TrainConfig) -> float:
+    """The weight on the sparsity penalty: beta for KL, l1_lambda for L1, 0 for none."""
+    return {"kl": config.beta, "l1": config.l1_lambda, "none": 0.0}[config.penalty]
+
+
+@torch.no_grad()
+def evaluate_losses(model: SparseAutoencoder, x: Tensor, config: TrainConfig) -> tuple[float, float]:
+    """(reconstruction, sparsity) on a whole set at once, in eval mode."""
+    model.eval()
+    recon, sparsity = losses(model, x, config)
+    model.train()
+    return recon.item(), sparsity.item()
+
+
+def fit(
+    model: SparseAutoencoder,
+    train_x: Tensor,
+    test_x: Tensor | None = None,
+    config: TrainConfig | None = None,
+    device: str | torch.device | None = None,
+    progress: bool = True,
+    **overrides,
+) -> History:
+    """Train `model` in place on in-memory data and return its per-epoch History."""
+    config = config or TrainConfig()
+    if overrides:
+        config = TrainConfig(**{**asdict(config), **overrides})
+    if config.loss == "bce" and model.config.output_activation != "sigmoid":
+        raise ValueError("loss='bce' needs outputs in [0, 1]: use output_activation='sigmoid' or loss='mse'")
+    device = torch.device(device) if device is not None else default_device()
+    train_x = check_finite(model.flatten(train_x), "training data").to(device)
+    test_x = check_finite(model.flatten(test_x), "test data").to(device) if test_x is not None else None
+    model.to(device).train()
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, fused=True)
+    generator = torch.Generator().manual_seed(config.seed)
+    history, beta, start = History(), weight(config), time.perf_counter()
+    epochs = config.epochs_for(len(train_x))
+    bar = tqdm(range(1, epochs + 1), desc="training", unit="epoch", disable=not progress, leave=False)
+    for epoch in bar:
+        sums = torch.zeros(2, device=device)
+        n_batches = 0
+        for step, xb in enumerate(batches(train_x, config.batch_size, generator=generator), start=1):
+            recon, sparsity = losses(model, xb, config)
+            total = recon + beta * sparsity
+            if not torch.isfinite(total):
+                raise FloatingPointError(
+                    f"loss became {total.item()} at epoch {epoch}, step {step} "
+                    f"(recon={recon.item():.4g}, sparsity={sparsity.item():.4g}); try a lower lr (now {config.lr})"
+                )
+            optimizer.zero_grad(set_to_none=True)
+            total.backward()
+            optimizer.step()
+            if model.config.unit_norm_decoder:
+                model.normalize_decoder_()
+            sums += torch.stack([recon.detach(), sparsity.detach()])
+            n_batches += 1
+        history.steps += n_batches
+        train_recon, train_sparsity = (sums / n_batches).tolist()
+        history.train_recon.append(train_recon)
+        history.train_sparsity.append(train_sparsity)
+        history.train_total.append(train_recon + beta * train_sparsity)
+        if test_x is not None:
+            test_recon, test_sparsity = evaluate_losses(model, test_x, config)
+            history.test_recon.append(test_recon)
+            history.test_sparsity.append(test_sparsity)
+            history.test_total.append(test_recon + beta * test_sparsity)
+        bar.set_postfix(recon=f"{train_recon:.4f}", sparsity=f"{train_sparsity:.3f}")
+    history.seconds = time.perf_counter() - start
+    model.eval()
+    return history
+
+
+def train(
+    train_x: Tensor,
+    test_x: Tensor | None = None,
+    model_config: SAEConfig | None = None,
+    config: TrainConfig | None = None,
+    device: str | torch.device | None = None,
+    progress: bool = True,
+    **overrides,
+) -> tuple[SparseAutoencoder, History]:
+    """Build a SparseAutoencoder under the training seed, fit it, and return (model, history)."""
+    config = config or TrainConfig()
+    if overrides:
+        config = TrainConfig(**{**asdict(config), **overrides})
+    torch.manual_seed(config.seed)
+    model = SparseAutoencoder(model_config or SAEConfig())
+    return model, fit(model, train_x, test_x, config, device=device, progress=progress)
