@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 import torch
@@ -125,9 +126,13 @@ def fit(
     config: TrainConfig | None = None,
     device: str | torch.device | None = None,
     progress: bool = True,
+    on_epoch_end: Callable[[int, History], None] | None = None,
     **overrides,
 ) -> History:
-    """Train `model` in place on in-memory data and return its per-epoch History."""
+    """Train `model` in place on in-memory data and return its per-epoch History.
+
+    `on_epoch_end(epoch, history)` runs after each epoch (e.g. to keep the best checkpoint).
+    """
     config = config or TrainConfig()
     if overrides:
         config = TrainConfig(**{**asdict(config), **overrides})
@@ -171,6 +176,8 @@ def fit(
             history.test_sparsity.append(test_sparsity)
             history.test_total.append(test_recon + beta * test_sparsity)
         bar.set_postfix(recon=f"{train_recon:.4f}", sparsity=f"{train_sparsity:.3f}")
+        if on_epoch_end is not None:
+            on_epoch_end(epoch, history)
     history.seconds = time.perf_counter() - start
     model.eval()
     return history
