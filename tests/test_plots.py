@@ -1,0 +1,54 @@
+"""Every plot returns a Figure with the panels it promises and saves a PNG when asked."""
+
+import pytest
+import torch
+from matplotlib.figure import Figure
+
+from sae_lib import History, SparseAutoencoder, plots
+from sae_lib.metrics import decoder_features
+
+
+@pytest.fixture(scope="module")
+def codes():
+    torch.manual_seed(0)
+    return torch.rand(30, 32) ** 4
+
+
+def check(fig, path, n_axes):
+    assert isinstance(fig, Figure) and len(fig.axes) >= n_axes
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_image_plots(mnist, tmp_path):
+    check(plots.plot_images(mnist.train_images, mnist.train_labels, n=10, ncols=5, path=tmp_path / "a.png"), tmp_path / "a.png", 10)
+    fig = plots.plot_images(mnist.train_images, mnist.train_labels, n=4, ncols=4)
+    assert [ax.get_title() for ax in fig.axes] == [str(int(y)) for y in mnist.train_labels[:4]]
+    fig = plots.plot_reconstructions(mnist.test_images[:6], torch.rand(6, 784), path=tmp_path / "r.png")
+    check(fig, tmp_path / "r.png", 12)
+
+
+def test_loss_curves_have_recon_and_sparsity_panels(tmp_path):
+    h = History(train_recon=[0.1, 0.05], train_sparsity=[2.0, 1.0], train_total=[0.2, 0.1],
+                test_recon=[0.1, 0.06], test_sparsity=[2.0, 1.1], test_total=[0.2, 0.1])
+    fig = plots.plot_losses(h, path=tmp_path / "l.png")
+    check(fig, tmp_path / "l.png", 2)
+    assert "reconstruction" in fig.axes[0].get_title() and "sparsity" in fig.axes[1].get_title()
+    assert len(fig.axes[0].lines) == 2
+
+
+def test_latent_plots(codes, tmp_path):
+    check(plots.plot_latent_histogram(codes, path=tmp_path / "h.png"), tmp_path / "h.png", 1)
+    check(plots.plot_latent_heatmap(codes, n=20, path=tmp_path / "m.png"), tmp_path / "m.png", 2)  # heatmap + colour bar
+    fig = plots.plot_mean_activation(codes, rho=0.05, path=tmp_path / "p.png")
+    check(fig, tmp_path / "p.png", 1)
+    assert fig.axes[0].lines[0].get_ydata()[0] == 0.05 and len(fig.axes[0].patches) == 32
+
+
+def test_decoder_feature_tiles(tmp_path):
+    fig = plots.plot_decoder_features(decoder_features(SparseAutoencoder(latent_dim=12)), ncols=6, path=tmp_path / "f.png")
+    check(fig, tmp_path / "f.png", 12)
+
+
+def test_non_square_inputs_are_refused():
+    with pytest.raises(ValueError, match="square"):
+        plots.plot_images(torch.rand(3, 50))

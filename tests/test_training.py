@@ -1,0 +1,91 @@
+"""Training: the loss falls, sparsity follows ρ, runs are reproducible, failures are loud."""
+
+import pytest
+import torch
+
+from sae_lib import SAEConfig, SparseAutoencoder, TrainConfig, evaluate, fit, train
+from sae_lib.metrics import reconstruct
+
+
+def test_short_run_lowers_loss_and_moves_mean_activation_toward_rho(mnist):
+    x = mnist.train_images[:1000]
+    torch.manual_seed(0)
+    model = SparseAutoencoder()
+    before = reconstruct(model, x)[1].mean().item()  # ≈ 0.5 for fresh sigmoid units
+    history = fit(model, x, mnist.test_images[:200], steps=300, rho=0.05, beta=0.05, progress=False, device="cpu")
+    after = reconstruct(model, x)[1].mean().item()
+    assert history.train_recon[-1] < 0.5 * history.train_recon[0]
+    assert history.test_recon[-1] < history.test_recon[0]
+    assert abs(after - 0.05) < 0.5 * abs(before - 0.05)
+    assert history.steps >= 300 and len(history.test_total) == len(history.train_total)
+
+
+def test_same_seed_gives_identical_losses_and_other_seeds_differ(mnist):
+    x = mnist.train_images[:300]
+    runs = [train(x, x[:50], config=TrainConfig(epochs=2, batch_size=64, seed=s), progress=False, device="cpu")[1]
+            for s in (3, 3, 4)]
+    assert runs[0].train_total == runs[1].train_total and runs[0].test_total == runs[1].test_total
+    assert runs[0].train_total != runs[2].train_total
+
+
+def test_l1_and_none_penalties(mnist):
+    x = mnist.train_images[:500]
+    cfg = SAEConfig(hidden_dims=(), latent_dim=64, latent_activation="relu")
+    l1 = train(x, model_config=cfg, penalty="l1", l1_lambda=0.05, steps=150, progress=False, device="cpu")
+    plain = train(x, model_config=cfg, penalty="none", steps=150, progress=False, device="cpu")
+    assert evaluate(l1[0], x)["l0"] < evaluate(plain[0], x)["l0"]
+    assert plain[1].train_sparsity == [0.0] * len(plain[1].train_sparsity)
+
+
+def test_steps_replace_epochs():
+    assert TrainConfig(epochs=10, batch_size=100, steps=95).epochs_for(1000) == 10
+    assert TrainConfig(epochs=10, batch_size=128, steps=3000).epochs_for(4000) == 94
+    assert TrainConfig(epochs=7).epochs_for(4000) == 7
+
+
+def test_nan_loss_fails_fast_naming_epoch_and_step(mnist):
+    model = SparseAutoencoder()
+    calls = {"n": 0}
+
+    def poison(module, inputs, output):
+        calls["n"] += 1
+        return output * float("nan") if calls["n"] == 5 else output
+
+    model.decoder.register_forward_hook(poison)
+    with pytest.raises(FloatingPointError, match="epoch 3, step 1"):
+        fit(model, mnist.train_images[:200], epochs=5, batch_size=100, progress=False, device="cpu")
+
+
+def test_nan_or_inf_in_data_is_rejected(mnist):
+    x = mnist.train_images[:20].clone()
+    x[3, 0, 5, 5] = float("inf")
+    with pytest.raises(ValueError, match="training data contains 1 NaN/inf"):
+        fit(SparseAutoencoder(), x, epochs=1, progress=False)
+    with pytest.raises(ValueError, match="test data"):
+        fit(SparseAutoencoder(), mnist.train_images[:20], x, epochs=1, progress=False)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [({"penalty": "l2"}, "penalty"), ({"loss": "mae"}, "loss"), ({"rho": 0.0}, "rho"), ({"epochs": 0}, "epochs"),
+     ({"batch_size": 2.5}, "batch_size"), ({"lr": 0}, "lr"), ({"beta": -1}, "beta"), ({"steps": 0}, "steps"),
+     ({"l1_lambda": float("nan")}, "l1_lambda")],
+)
+def test_bad_training_settings_raise(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        TrainConfig(**kwargs)
+
+
+def test_bce_needs_sigmoid_outputs(mnist):
+    model = SparseAutoencoder(output_activation="none")
+    with pytest.raises(ValueError, match="bce"):
+        fit(model, mnist.train_images[:10], loss="bce", progress=False)
+    history = fit(SparseAutoencoder(), mnist.train_images[:256], loss="bce", epochs=2, progress=False)
+    assert history.train_recon[-1] < history.train_recon[0]
+
+
+def test_on_epoch_end_sees_each_epoch(mnist):
+    seen = []
+    fit(SparseAutoencoder(), mnist.train_images[:100], epochs=3, progress=False,
+        on_epoch_end=lambda epoch, h: seen.append((epoch, len(h.train_total))))
+    assert seen == [(1, 1), (2, 2), (3, 3)]
