@@ -1,0 +1,34 @@
+# The two commands: `make lab` opens the course, `make test` runs every test.
+# Each creates .venv and installs everything the first time (and again when pyproject.toml changes).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# The PyTorch pair the course is tested with (CPU or CUDA build, whichever pip picks for your machine).
+TORCH := torch==2.14.1 torchvision==0.29.1
+STAMP := $(VENV)/.installed
+NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg
+
+.PHONY: install lab test notebooks bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet $(TORCH)
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/00_index.ipynb
+
+test: $(STAMP)
+	$(BIN)/pytest tests notebooks $(NBVAL)
+
+notebooks: $(STAMP)  ## re-run every notebook and store its outputs
+	$(BIN)/python scripts/execute_notebooks.py
+
+bench: $(STAMP)  ## measure, print, and write the results into README.md
+	$(BIN)/python benchmarks/training_speed.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache
