@@ -148,12 +148,12 @@ def fit(
     epochs = config.epochs_for(len(train_x))
     bar = tqdm(range(1, epochs + 1), desc="training", unit="epoch", disable=not progress, leave=False)
     for epoch in bar:
-        sums = torch.zeros(2, device=device)
+        recon_sum = sparsity_sum = 0.0
         n_batches = 0
         for step, xb in enumerate(batches(train_x, config.batch_size, generator=generator), start=1):
             recon, sparsity = losses(model, xb, config)
             total = recon + beta * sparsity
-            if not torch.isfinite(total):
+            if not math.isfinite(total.item()):
                 raise FloatingPointError(
                     f"loss became {total.item()} at epoch {epoch}, step {step} "
                     f"(recon={recon.item():.4g}, sparsity={sparsity.item():.4g}); try a lower lr (now {config.lr})"
@@ -163,10 +163,11 @@ def fit(
             optimizer.step()
             if model.config.unit_norm_decoder:
                 model.normalize_decoder_()
-            sums += torch.stack([recon.detach(), sparsity.detach()])
+            recon_sum += recon.item()
+            sparsity_sum += sparsity.item()
             n_batches += 1
         history.steps += n_batches
-        train_recon, train_sparsity = (sums / n_batches).tolist()
+        train_recon, train_sparsity = recon_sum / n_batches, sparsity_sum / n_batches
         history.train_recon.append(train_recon)
         history.train_sparsity.append(train_sparsity)
         history.train_total.append(train_recon + beta * train_sparsity)
