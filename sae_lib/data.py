@@ -18,14 +18,12 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import Tensor
-from torchvision import datasets
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 OFFLINE_MNIST = PACKAGE_DIR / "assets" / "mnist_5k.npz"
 MNIST_MIRRORS = ["https://ossci-datasets.s3.amazonaws.com/mnist/", "http://yann.lecun.com/exdb/mnist/"]
 DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
 DIGITS = tuple(str(d) for d in range(10))
-FASHION_CLASSES = tuple(datasets.FashionMNIST.classes)
 
 
 @dataclass(frozen=True)
@@ -69,8 +67,9 @@ def check_finite(x: Tensor, name: str = "data") -> Tensor:
     return x
 
 
-def from_torchvision(dataset_class: type, root: Path, download: bool, classes: tuple[str, ...]) -> ImageData:
-    """Both splits of a torchvision MNIST-style dataset, converted once to float tensors."""
+def from_torchvision(dataset_class: type, root: Path, download: bool, classes: tuple[str, ...] | None = None) -> ImageData:
+    """Both splits of a torchvision MNIST-style dataset as float tensors (class names from the dataset unless given)."""
+    classes = classes or tuple(dataset_class.classes)
     train = dataset_class(root, train=True, download=download)
     test = dataset_class(root, train=False, download=download)
     return ImageData(
@@ -91,6 +90,8 @@ def load_offline_mnist(n_test: int = 1000) -> ImageData:
 
 def load_mnist(root: str | Path | None = None, download: bool = True) -> ImageData:
     """MNIST via torchvision (cached under `root`); if that fails, say so and use the offline sample."""
+    from torchvision import datasets  # imported here: torchvision takes over a second to import
+
     root = Path(root) if root is not None else default_root()
     datasets.MNIST.mirrors = MNIST_MIRRORS
     log = io.StringIO()
@@ -119,11 +120,13 @@ def load_fashion_mnist(
     root: str | Path | None = None, idx_dir: str | Path | None = DEBIAN_FASHION_MNIST, download: bool = True
 ) -> ImageData:
     """Fashion-MNIST from a local IDX folder (Debian's dataset-fashion-mnist) or torchvision's download."""
+    from torchvision import datasets
+
     root = Path(root) if root is not None else default_root()
     if idx_dir is not None and Path(idx_dir).is_dir():
         stage_idx_files(Path(idx_dir), root / "FashionMNIST" / "raw")
     try:
-        return from_torchvision(datasets.FashionMNIST, root, download, FASHION_CLASSES)
+        return from_torchvision(datasets.FashionMNIST, root, download)
     except (RuntimeError, OSError) as error:
         raise RuntimeError(
             f"Fashion-MNIST is not in {root} or {idx_dir} and could not be downloaded ({error}). "

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-import seaborn as sns
 import torch
 from matplotlib.figure import Figure
 from torch import Tensor
@@ -94,6 +93,8 @@ def plot_latent_histogram(z: Tensor, bins: int = 50, path: str | Path | None = N
 
 def plot_latent_heatmap(z: Tensor, n: int = 40, path: str | Path | None = None) -> Figure:
     """Seaborn heatmap of codes: one row per sample, one column per latent unit."""
+    import seaborn as sns  # imported here: seaborn pulls in scipy.stats, over a second to import
+
     fig = Figure(figsize=(8, 4))
     ax = fig.subplots()
     sns.heatmap(z[:n].detach().cpu().numpy(), ax=ax, cmap="viridis", cbar_kws={"label": "activation"})
