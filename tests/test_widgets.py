@@ -1,0 +1,75 @@
+"""The sparsity explorer retrains with the chosen settings, redraws, and caches."""
+
+import ipywidgets as W
+import pytest
+
+from sae_lib.widgets import SparsityExplorer, kl_curve_widget
+
+
+@pytest.fixture(scope="module")
+def explorer(mnist):
+    return SparsityExplorer(mnist, rho=0.05, beta=0.1, n_train=1000, base_steps=300)
+
+
+def test_new_rho_retrains_and_mean_activation_follows(explorer):
+    before = explorer.trainings
+    low = explorer.set(rho=0.02, beta=0.3).metrics["mean_rho_hat"]
+    high = explorer.set(rho=0.3).metrics["mean_rho_hat"]
+    assert explorer.trainings == before + 2
+    assert low == pytest.approx(0.02, rel=0.25) and high == pytest.approx(0.3, rel=0.25)
+    assert explorer.rho_slider.value == 0.3 and explorer.beta_slider.value == 0.3
+
+
+def test_larger_beta_gives_lower_l0(explorer):
+    dense = explorer.set(rho=0.05, beta=0.0).metrics["l0"]
+    sparse = explorer.set(rho=0.05, beta=1.0).metrics["l0"]
+    assert sparse < 0.5 * dense
+
+
+def test_slider_change_redraws_figure_and_readout(explorer):
+    explorer.set(rho=0.1, beta=0.1)
+    png, text, before = explorer.image.value, explorer.readout.value, explorer.trainings
+    explorer.rho_slider.value = 0.01
+    assert explorer.trainings == before + 1 and explorer.metrics["rho"] == 0.01
+    assert explorer.image.value != png and explorer.readout.value != text and "target 0.01" in explorer.readout.value
+
+
+def test_cached_setting_returns_without_retraining(explorer):
+    first = explorer.set(rho=0.2, beta=0.03)
+    explorer.set(rho=0.03, beta=0.03)
+    count = explorer.trainings
+    again = explorer.set(rho=0.2, beta=0.03)
+    assert explorer.trainings == count and again is first and explorer.image.value == first.png
+
+
+def test_latent_size_slider(explorer):
+    explorer.set(latent_dim=16)
+    assert explorer.model.config.latent_dim == 16 and "of 16" in explorer.readout.value
+
+
+@pytest.mark.parametrize("kwargs, match", [({"rho": 0.0}, "rho"), ({"rho": 1.5}, "rho"), ({"beta": -0.1}, "beta"),
+                                           ({"beta": float("nan")}, "beta"), ({"latent_dim": 7}, "latent_dim")])
+def test_invalid_settings_raise(explorer, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        explorer.set(**kwargs)
+
+
+def test_sliders_offer_only_valid_values(explorer):
+    assert all(0 < v < 1 for _, v in explorer.rho_slider.options)
+    assert all(v >= 0 for _, v in explorer.beta_slider.options) and 0.0 in [v for _, v in explorer.beta_slider.options]
+
+
+def test_display_bundle_has_widget_and_static_png(explorer):
+    bundle = explorer._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle and "image/png" in bundle
+    assert isinstance(explorer.widget, W.VBox)
+
+
+def test_kl_curve_widget_redraws_when_rho_moves():
+    widget = kl_curve_widget(0.05)
+    slider, image = widget.children
+    before = image.value
+    slider.value = 0.3
+    assert image.value != before and before[:4] == b"\x89PNG"
+    with pytest.raises(ValueError, match="rho"):
+        kl_curve_widget(1.0)
