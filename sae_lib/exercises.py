@@ -1,0 +1,139 @@
+"""Self-checking exercises: each `check_*` runs the learner's function on a few cases against sae_lib.
+
+Every checker prints one line, PASS or FAIL with a hint, and returns True or False.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import torch
+
+from .metrics import dead_fraction, l0, variance_explained
+from .model import SAEConfig, SparseAutoencoder
+from .penalties import kl_divergence, kl_gradient, mean_activation
+
+CASES_RHO = [(0.05, [0.05, 0.2, 0.01]), (0.1, [0.5, 0.9]), (0.3, [0.3, 0.31, 0.02, 0.7])]
+
+
+def report(name: str, ok: bool, hint: str = "") -> bool:
+    """Print one PASS/FAIL line and return `ok`."""
+    print(f"PASS  {name}" if ok else f"FAIL  {name}: {hint}")
+    return ok
+
+
+def compare(name: str, fn: Callable, reference: Callable, cases: list[tuple], hint: str) -> bool:
+    """Run `fn` and `reference` on each case; PASS when every result matches to 1e-6."""
+    for args in cases:
+        try:
+            got = fn(*args)
+        except NotImplementedError:
+            return report(name, False, "not implemented yet. " + hint)
+        except Exception as error:  # the learner's code may fail in any way: say how
+            return report(name, False, f"{type(error).__name__}: {error}. {hint}")
+        expected = reference(*args)
+        got_t, expected_t = torch.as_tensor(got, dtype=torch.float64), torch.as_tensor(expected, dtype=torch.float64)
+        if got_t.shape != expected_t.shape or not torch.allclose(got_t, expected_t, rtol=1e-6, atol=1e-9):
+            return report(name, False, f"for inputs {short(args)} expected {short(expected)}, got {short(got)}. {hint}")
+    return report(name, True)
+
+
+def short(value: object) -> str:
+    """A compact text form of a value for hints."""
+    if isinstance(value, torch.Tensor):
+        return f"tensor of shape {tuple(value.shape)}" if value.numel() > 6 else str([round(v, 6) for v in value.flatten().tolist()])
+    if isinstance(value, tuple):
+        return "(" + ", ".join(short(v) for v in value) + ")"
+    return repr(round(value, 6) if isinstance(value, float) else value)
+
+
+def codes(seed: int, n: int = 50, units: int = 8) -> torch.Tensor:
+    """Reproducible sparse-looking codes in [0, 1] for the checks."""
+    return torch.rand(n, units, generator=torch.Generator().manual_seed(seed), dtype=torch.float64) ** 3
+
+
+# Notebook 01: the KL penalty and its gradient
+def check_kl(fn: Callable) -> bool:
+    """fn(rho, rho_hat) → Σ_j KL(ρ ‖ ρ̂_j) for a 1-D tensor rho_hat."""
+    cases = [(rho, torch.tensor(q, dtype=torch.float64)) for rho, q in CASES_RHO]
+    return compare("KL divergence", fn, kl_divergence, cases,
+                   "Sum ρ·log(ρ/ρ̂) + (1−ρ)·log((1−ρ)/(1−ρ̂)) over the units.")
+
+
+def check_kl_gradient(fn: Callable) -> bool:
+    """fn(rho, rho_hat, beta) → ∂(β·KL)/∂ρ̂_j for each unit."""
+    cases = [(rho, torch.tensor(q, dtype=torch.float64), beta) for (rho, q), beta in zip(CASES_RHO, [1.0, 5e-3, 3.0])]
+    return compare("KL gradient", fn, kl_gradient, cases,
+                   "Differentiate each term: d/dq [ρ log(ρ/q)] = −ρ/q and d/dq [(1−ρ) log((1−ρ)/(1−q))] = (1−ρ)/(1−q).")
+
+
+# Notebook 02: the model
+def check_mean_activation(fn: Callable) -> bool:
+    """fn(z) → ρ̂, each unit's mean activation over the batch (dimension 0)."""
+    return compare("mean activation ρ̂", fn, mean_activation, [(codes(0),), (codes(1, n=7, units=3),)],
+                   "Average each column (unit) over the rows (samples): one value per unit.")
+
+
+def check_parameter_count(fn: Callable) -> bool:
+    """fn(input_dim, hidden_dims, latent_dim) → number of weights and biases in the SparseAutoencoder."""
+    def actual(input_dim: int, hidden_dims: tuple, latent_dim: int) -> int:
+        model = SparseAutoencoder(SAEConfig(input_dim=input_dim, hidden_dims=hidden_dims, latent_dim=latent_dim))
+        return sum(p.numel() for p in model.parameters())
+
+    cases = [(784, (128,), 32), (784, (), 1000), (10, (6, 4), 3)]
+    return compare("parameter count", fn, actual, cases,
+                   "A Linear(n_in, n_out) layer has n_in·n_out weights and n_out biases; the decoder mirrors the encoder.")
+
+
+# Notebook 03: training
+def check_total_loss(fn: Callable) -> bool:
+    """fn(x, x_hat, z, rho, beta) → mean squared error + β · Σ_j KL(ρ ‖ ρ̂_j)."""
+    def reference(x, x_hat, z, rho, beta):
+        return torch.mean((x - x_hat) ** 2) + beta * kl_divergence(rho, z.mean(dim=0))
+
+    g = torch.Generator().manual_seed(3)
+    x, x_hat = torch.rand(20, 10, generator=g, dtype=torch.float64), torch.rand(20, 10, generator=g, dtype=torch.float64)
+    cases = [(x, x_hat, codes(4, n=20), 0.05, 5e-3), (x, x, codes(5, n=20), 0.2, 1.0)]
+    return compare("total loss", fn, reference, cases,
+                   "Reconstruction is the mean of (x − x̂)² over every pixel; ρ̂ is the batch mean of z.")
+
+
+def check_steps(fn: Callable) -> bool:
+    """fn(n_images, batch_size, epochs) → optimiser steps taken (the last, smaller batch counts too)."""
+    cases = [(60_000, 128, 10), (4_000, 128, 10), (1_000, 100, 3)]
+    return compare("optimiser steps", fn, lambda n, b, e: e * math.ceil(n / b), cases,
+                   "Each epoch takes ceil(n_images / batch_size) steps.")
+
+
+# Notebook 04: testing
+def check_variance_explained(fn: Callable) -> bool:
+    """fn(x, x_hat) → 1 − Σ_d Var(x − x̂)_d / Σ_d Var(x)_d."""
+    g = torch.Generator().manual_seed(6)
+    x = torch.rand(40, 12, generator=g, dtype=torch.float64)
+    cases = [(x, x * 0.9), (x, x + torch.rand(40, 12, generator=g, dtype=torch.float64) * 0.3), (x, x)]
+    return compare("variance explained", fn, variance_explained, cases,
+                   "Take the variance of each pixel over the samples (dim=0), sum over pixels, for x − x̂ and for x.")
+
+
+def check_l0(fn: Callable) -> bool:
+    """fn(z, threshold) → mean number of units per input whose |z| exceeds the threshold."""
+    return compare("L0", fn, l0, [(codes(7), 0.1), (codes(8), 0.5), (codes(9) - 0.5, 0.2)],
+                   "Count units with |z| > threshold in each row, then average over rows.")
+
+
+# Notebook 05: latent visualisation
+def check_dead_fraction(fn: Callable) -> bool:
+    """fn(z, threshold) → fraction of units never above the threshold on any input."""
+    return compare("dead units", fn, dead_fraction, [(codes(10), 0.5), (codes(11), 0.97), (codes(12) * 0, 0.1)],
+                   "A unit is dead when |z| ≤ threshold in every row; return the fraction of such columns.")
+
+
+def check_class_means(fn: Callable) -> bool:
+    """fn(z, labels) → [n_classes, units] average code of each class (classes 0 … max label)."""
+    def reference(z, labels):
+        return torch.stack([z[labels == c].mean(dim=0) for c in range(int(labels.max()) + 1)])
+
+    labels = torch.arange(50) % 5
+    return compare("average code per class", fn, reference, [(codes(13), labels), (codes(14), labels.flip(0))],
+                   "Select the rows of each class with a boolean mask and average them.")

@@ -1,0 +1,64 @@
+"""Each exercise checker passes a right answer, fails wrong or missing ones, and says why."""
+
+import math
+
+import pytest
+import torch
+
+from sae_lib import exercises as ex
+from sae_lib.metrics import dead_fraction, l0, variance_explained
+from sae_lib.penalties import kl_divergence, kl_gradient, mean_activation
+
+
+def todo(*args):
+    raise NotImplementedError
+
+
+RIGHT = {
+    "check_kl": kl_divergence,
+    "check_kl_gradient": kl_gradient,
+    "check_mean_activation": mean_activation,
+    "check_parameter_count": lambda d, hs, k: sum(a * b + b for a, b in zip([d, *hs, k, *hs[::-1]], [*hs, k, *hs[::-1], d])),
+    "check_total_loss": lambda x, xh, z, rho, beta: ((x - xh) ** 2).mean() + beta * kl_divergence(rho, z.mean(0)),
+    "check_steps": lambda n, b, e: e * math.ceil(n / b),
+    "check_variance_explained": variance_explained,
+    "check_l0": l0,
+    "check_dead_fraction": dead_fraction,
+    "check_class_means": lambda z, y: torch.stack([z[y == c].mean(0) for c in range(int(y.max()) + 1)]),
+}
+WRONG = {
+    "check_kl": lambda rho, q: (rho * torch.log(rho / q)).sum(),  # the torch kl_div mistake: drops the (1 − ρ) term
+    "check_kl_gradient": lambda rho, q, beta: -rho / q + (1 - rho) / (1 - q),  # forgets β
+    "check_mean_activation": lambda z: z.mean(dim=1),
+    "check_parameter_count": lambda d, hs, k: sum(a * b for a, b in zip([d, *hs, k, *hs[::-1]], [*hs, k, *hs[::-1], d])),
+    "check_total_loss": lambda x, xh, z, rho, beta: ((x - xh) ** 2).sum() + beta * kl_divergence(rho, z.mean(0)),
+    "check_steps": lambda n, b, e: e * (n // b),
+    "check_variance_explained": lambda x, xh: 1 - ((x - xh) ** 2).mean() / x.var(),
+    "check_l0": lambda z, t: (z > t).sum(1).float().mean(),
+    "check_dead_fraction": lambda z, t: (z <= t).all(0).sum(),
+    "check_class_means": lambda z, y: torch.stack([z[y == c].sum(0) for c in range(int(y.max()) + 1)]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(RIGHT))
+def test_right_answer_passes(name, capsys):
+    assert getattr(ex, name)(RIGHT[name]) is True
+    assert capsys.readouterr().out.startswith("PASS")
+
+
+@pytest.mark.parametrize("name", sorted(WRONG))
+def test_wrong_answer_fails_with_a_hint(name, capsys):
+    assert getattr(ex, name)(WRONG[name]) is False
+    out = capsys.readouterr().out
+    assert out.startswith("FAIL") and "expected" in out
+
+
+@pytest.mark.parametrize("name", sorted(RIGHT))
+def test_unfinished_answer_says_not_implemented(name, capsys):
+    assert getattr(ex, name)(todo) is False
+    assert "not implemented yet" in capsys.readouterr().out
+
+
+def test_crashing_answer_reports_the_error(capsys):
+    assert ex.check_kl(lambda rho, q: q.nonexistent()) is False
+    assert "AttributeError" in capsys.readouterr().out
