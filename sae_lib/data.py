@@ -11,9 +11,11 @@ import gzip
 import io
 import os
 import shutil
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlparse
 
 import numpy as np
 import torch
@@ -88,11 +90,25 @@ def load_offline_mnist(n_test: int = 1000) -> ImageData:
     return ImageData(x[n_test:], y[n_test:], x[:n_test], y[:n_test], "offline MNIST sample (5,000 images)", DIGITS)
 
 
+def host_resolves(url: str) -> bool:
+    """Whether the host of `url` has an address: offline this fails at once, before any download."""
+    try:
+        socket.getaddrinfo(urlparse(url).hostname, None)
+        return True
+    except OSError:
+        return False
+
+
 def load_mnist(root: str | Path | None = None, download: bool = True) -> ImageData:
     """MNIST via torchvision (cached under `root`); if that fails, say so and use the offline sample."""
+    root = Path(root) if root is not None else default_root()
+    cached = (root / "MNIST" / "raw" / "t10k-labels-idx1-ubyte").exists()
+    if not cached and not any(host_resolves(url) for url in MNIST_MIRRORS):  # skip importing torchvision offline
+        print("MNIST could not be downloaded (no network: no mirror's host resolves); "
+              "using the offline 5,000-image MNIST sample instead.")
+        return load_offline_mnist()
     from torchvision import datasets  # imported here: torchvision takes over a second to import
 
-    root = Path(root) if root is not None else default_root()
     datasets.MNIST.mirrors = MNIST_MIRRORS
     log = io.StringIO()
     try:

@@ -1,6 +1,6 @@
 """Self-checking exercises: each `check_*` runs the learner's function on a few cases against sae_lib.
 
-Every checker prints one line, PASS or FAIL with a hint, and returns True or False.
+Every checker prints one line: PASS, or FAIL with a hint.
 """
 
 from __future__ import annotations
@@ -17,13 +17,12 @@ from .penalties import kl_divergence, kl_gradient, mean_activation
 CASES_RHO = [(0.05, [0.05, 0.2, 0.01]), (0.1, [0.5, 0.9]), (0.3, [0.3, 0.31, 0.02, 0.7])]
 
 
-def report(name: str, ok: bool, hint: str = "") -> bool:
-    """Print one PASS/FAIL line and return `ok`."""
+def report(name: str, ok: bool, hint: str = "") -> None:
+    """Print one PASS/FAIL line."""
     print(f"PASS  {name}" if ok else f"FAIL  {name}: {hint}")
-    return ok
 
 
-def compare(name: str, fn: Callable, reference: Callable, cases: list[tuple], hint: str) -> bool:
+def compare(name: str, fn: Callable, reference: Callable, cases: list[tuple], hint: str) -> None:
     """Run `fn` and `reference` on each case; PASS when every result matches to 1e-6."""
     for args in cases:
         try:
@@ -36,7 +35,7 @@ def compare(name: str, fn: Callable, reference: Callable, cases: list[tuple], hi
         got_t, expected_t = torch.as_tensor(got, dtype=torch.float64), torch.as_tensor(expected, dtype=torch.float64)
         if got_t.shape != expected_t.shape or not torch.allclose(got_t, expected_t, rtol=1e-6, atol=1e-9):
             return report(name, False, f"for inputs {short(args)} expected {short(expected)}, got {short(got)}. {hint}")
-    return report(name, True)
+    report(name, True)
 
 
 def short(value: object) -> str:
@@ -54,14 +53,14 @@ def codes(seed: int, n: int = 50, units: int = 8) -> torch.Tensor:
 
 
 # Notebook 01: the KL penalty and its gradient
-def check_kl(fn: Callable) -> bool:
+def check_kl(fn: Callable) -> None:
     """fn(rho, rho_hat) → Σ_j KL(ρ ‖ ρ̂_j) for a 1-D tensor rho_hat."""
     cases = [(rho, torch.tensor(q, dtype=torch.float64)) for rho, q in CASES_RHO]
     return compare("KL divergence", fn, kl_divergence, cases,
                    "Sum ρ·log(ρ/ρ̂) + (1−ρ)·log((1−ρ)/(1−ρ̂)) over the units.")
 
 
-def check_kl_gradient(fn: Callable) -> bool:
+def check_kl_gradient(fn: Callable) -> None:
     """fn(rho, rho_hat, beta) → ∂(β·KL)/∂ρ̂_j for each unit."""
     cases = [(rho, torch.tensor(q, dtype=torch.float64), beta) for (rho, q), beta in zip(CASES_RHO, [1.0, 5e-3, 3.0])]
     return compare("KL gradient", fn, kl_gradient, cases,
@@ -69,13 +68,13 @@ def check_kl_gradient(fn: Callable) -> bool:
 
 
 # Notebook 02: the model
-def check_mean_activation(fn: Callable) -> bool:
+def check_mean_activation(fn: Callable) -> None:
     """fn(z) → ρ̂, each unit's mean activation over the batch (dimension 0)."""
     return compare("mean activation ρ̂", fn, mean_activation, [(codes(0),), (codes(1, n=7, units=3),)],
                    "Average each column (unit) over the rows (samples): one value per unit.")
 
 
-def check_parameter_count(fn: Callable) -> bool:
+def check_parameter_count(fn: Callable) -> None:
     """fn(input_dim, hidden_dims, latent_dim) → number of weights and biases in the SparseAutoencoder."""
     def actual(input_dim: int, hidden_dims: tuple, latent_dim: int) -> int:
         model = SparseAutoencoder(SAEConfig(input_dim=input_dim, hidden_dims=hidden_dims, latent_dim=latent_dim))
@@ -87,7 +86,7 @@ def check_parameter_count(fn: Callable) -> bool:
 
 
 # Notebook 03: training
-def check_total_loss(fn: Callable) -> bool:
+def check_total_loss(fn: Callable) -> None:
     """fn(x, x_hat, z, rho, beta) → mean squared error + β · Σ_j KL(ρ ‖ ρ̂_j)."""
     def reference(x, x_hat, z, rho, beta):
         return torch.mean((x - x_hat) ** 2) + beta * kl_divergence(rho, z.mean(dim=0))
@@ -99,7 +98,7 @@ def check_total_loss(fn: Callable) -> bool:
                    "Reconstruction is the mean of (x − x̂)² over every pixel; ρ̂ is the batch mean of z.")
 
 
-def check_steps(fn: Callable) -> bool:
+def check_steps(fn: Callable) -> None:
     """fn(n_images, batch_size, epochs) → optimiser steps taken (the last, smaller batch counts too)."""
     cases = [(60_000, 128, 10), (4_000, 128, 10), (1_000, 100, 3)]
     return compare("optimiser steps", fn, lambda n, b, e: e * math.ceil(n / b), cases,
@@ -107,7 +106,7 @@ def check_steps(fn: Callable) -> bool:
 
 
 # Notebook 04: testing
-def check_variance_explained(fn: Callable) -> bool:
+def check_variance_explained(fn: Callable) -> None:
     """fn(x, x_hat) → 1 − Σ_d Var(x − x̂)_d / Σ_d Var(x)_d."""
     g = torch.Generator().manual_seed(6)
     x = torch.rand(40, 12, generator=g, dtype=torch.float64)
@@ -116,20 +115,20 @@ def check_variance_explained(fn: Callable) -> bool:
                    "Take the variance of each pixel over the samples (dim=0), sum over pixels, for x − x̂ and for x.")
 
 
-def check_l0(fn: Callable) -> bool:
+def check_l0(fn: Callable) -> None:
     """fn(z, threshold) → mean number of units per input whose |z| exceeds the threshold."""
     return compare("L0", fn, l0, [(codes(7), 0.1), (codes(8), 0.5), (codes(9) - 0.5, 0.2)],
                    "Count units with |z| > threshold in each row, then average over rows.")
 
 
 # Notebook 05: latent visualisation
-def check_dead_fraction(fn: Callable) -> bool:
+def check_dead_fraction(fn: Callable) -> None:
     """fn(z, threshold) → fraction of units never above the threshold on any input."""
     return compare("dead units", fn, dead_fraction, [(codes(10), 0.5), (codes(11), 0.97), (codes(12) * 0, 0.1)],
                    "A unit is dead when |z| ≤ threshold in every row; return the fraction of such columns.")
 
 
-def check_class_means(fn: Callable) -> bool:
+def check_class_means(fn: Callable) -> None:
     """fn(z, labels) → [n_classes, units] average code of each class (classes 0 … max label)."""
     def reference(z, labels):
         return torch.stack([z[labels == c].mean(dim=0) for c in range(int(labels.max()) + 1)])

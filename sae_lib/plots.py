@@ -6,6 +6,7 @@ when returned, never pile up in memory, and work in scripts with no display.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -15,6 +16,19 @@ from matplotlib.figure import Figure
 from torch import Tensor
 
 from .training import History
+
+
+def show_figures_in_jupyter() -> None:
+    """In a running IPython kernel, display returned Figures as PNG (even if pyplot was never imported)."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is not None:
+        from IPython.core.pylabtools import select_figure_formats
+
+        select_figure_formats(shell, {"png"})
+
+
+show_figures_in_jupyter()
 
 
 def finish(fig: Figure, path: str | Path | None) -> Figure:

@@ -51,6 +51,13 @@ def test_failed_download_falls_back_to_offline_sample_with_one_line(tmp_path, mo
     assert d.source.startswith("offline MNIST sample") and len(d.train_images) == 4000
 
 
+def test_unresolvable_mirrors_fall_back_without_trying_a_download(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(data, "MNIST_MIRRORS", ["https://mnist.invalid/"])  # .invalid never resolves (RFC 2606)
+    d = load_mnist(tmp_path, download=True)
+    assert "no mirror's host resolves" in capsys.readouterr().out
+    assert d.source.startswith("offline MNIST sample") and not (tmp_path / "MNIST").exists()
+
+
 def test_offline_sample_split_is_checked():
     with pytest.raises(ValueError, match="n_test"):
         data.load_offline_mnist(n_test=5000)

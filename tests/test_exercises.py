@@ -42,23 +42,23 @@ WRONG = {
 
 @pytest.mark.parametrize("name", sorted(RIGHT))
 def test_right_answer_passes(name, capsys):
-    assert getattr(ex, name)(RIGHT[name]) is True
+    getattr(ex, name)(RIGHT[name])
     assert capsys.readouterr().out.startswith("PASS")
 
 
 @pytest.mark.parametrize("name", sorted(WRONG))
 def test_wrong_answer_fails_with_a_hint(name, capsys):
-    assert getattr(ex, name)(WRONG[name]) is False
+    getattr(ex, name)(WRONG[name])
     out = capsys.readouterr().out
     assert out.startswith("FAIL") and "expected" in out
 
 
 @pytest.mark.parametrize("name", sorted(RIGHT))
 def test_unfinished_answer_says_not_implemented(name, capsys):
-    assert getattr(ex, name)(todo) is False
+    getattr(ex, name)(todo)
     assert "not implemented yet" in capsys.readouterr().out
 
 
 def test_crashing_answer_reports_the_error(capsys):
-    assert ex.check_kl(lambda rho, q: q.nonexistent()) is False
+    ex.check_kl(lambda rho, q: q.nonexistent())
     assert "AttributeError" in capsys.readouterr().out

@@ -1,0 +1,43 @@
+"""Re-run every notebook from its paired .py file and store the outputs in the .ipynb (`make notebooks`).
+
+The .py (jupytext percent format) is the source; each notebook runs top to bottom on a fresh kernel
+with notebooks/ as the working directory, exactly as nbval runs it. Pass names to run only some.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import jupytext
+import nbformat
+from nbclient import NotebookClient
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+
+
+def execute(source: Path) -> float:
+    """Execute one paired notebook and write its .ipynb with outputs; return the seconds it took."""
+    notebook = jupytext.read(source)
+    start = time.perf_counter()
+    NotebookClient(notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+    seconds = time.perf_counter() - start
+    jupytext.write(notebook, source.with_suffix(".ipynb"), fmt="ipynb")
+    return seconds
+
+
+def main(names: list[str]) -> None:
+    sources = sorted(NOTEBOOKS.glob("*.py"))
+    if names:
+        sources = [s for s in sources if any(name in s.stem for name in names)]
+    total = 0.0
+    for source in sources:
+        seconds = execute(source)
+        total += seconds
+        print(f"{seconds:6.1f} s  {source.with_suffix('.ipynb').name}")
+    print(f"{total:6.1f} s  in all")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
