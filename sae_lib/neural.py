@@ -1,0 +1,126 @@
+"""Neural recordings: synthetic data with a known dictionary, samples, standardisation, and MMCS.
+
+Recordings are arrays shaped [neurons, time, presentations]. Each (presentation, time) pair gives
+one training sample: the population vector of all neurons at that moment. Dictionary learning then
+looks for a few population patterns ("atoms") whose sparse non-negative combinations explain them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from .data import check_finite
+from .model import SAEConfig, SparseAutoencoder
+from .training import History, TrainConfig, train
+
+
+@dataclass(frozen=True)
+class SyntheticRecording:
+    """A recording generated from known atoms, with the ground truth kept for scoring."""
+
+    data: np.ndarray  # [neurons, time, presentations]
+    atoms: np.ndarray  # [n_atoms, neurons], unit-norm rows
+    codes: np.ndarray  # [time * presentations, n_atoms], sparse and non-negative
+
+
+def synthetic_recording(n_neurons: int = 64, n_atoms: int = 128, n_time: int = 100, n_presentations: int = 200,
+                        active: int = 5, noise: float = 0.05, seed: int = 0) -> SyntheticRecording:
+    """Population activity built from `active` random unit-norm atoms per sample (weights 0.5–1.5) plus noise."""
+    if not 0 < active <= n_atoms:
+        raise ValueError(f"active must be between 1 and n_atoms={n_atoms}, got {active}")
+    rng = np.random.default_rng(seed)
+    atoms = rng.standard_normal((n_atoms, n_neurons))
+    atoms /= np.linalg.norm(atoms, axis=1, keepdims=True)
+    n_samples = n_time * n_presentations
+    chosen = np.argsort(rng.random((n_samples, n_atoms)), axis=1)[:, :active]
+    codes = np.zeros((n_samples, n_atoms))
+    np.put_along_axis(codes, chosen, rng.uniform(0.5, 1.5, (n_samples, active)), axis=1)
+    samples = codes @ atoms + noise * rng.standard_normal((n_samples, n_neurons))
+    data = samples.reshape(n_presentations, n_time, n_neurons).transpose(2, 1, 0)
+    return SyntheticRecording(data.astype(np.float32), atoms.astype(np.float32), codes.astype(np.float32))
+
+
+def load_recording(path: str | Path) -> np.ndarray:
+    """Read a [neurons, time, presentations] .npy file, checking its rank and values."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no recording at {path}")
+    try:
+        data = np.load(path, allow_pickle=False)
+    except ValueError as error:
+        raise ValueError(f"{path} is not a readable .npy array ({error})") from error
+    if data.ndim != 3:
+        raise ValueError(f"{path}: expected a 3-D array [neurons, time, presentations], got shape {data.shape}")
+    check_finite(torch.as_tensor(data), f"recording {path.name}")
+    return data
+
+
+def to_samples(recording: np.ndarray) -> Tensor:
+    """[neurons, time, presentations] → [time · presentations, neurons]: one population vector per sample."""
+    if recording.ndim != 3:
+        raise ValueError(f"expected [neurons, time, presentations], got shape {recording.shape}")
+    neurons = recording.shape[0]
+    return torch.as_tensor(np.ascontiguousarray(recording.transpose(2, 1, 0).reshape(-1, neurons)), dtype=torch.float32)
+
+
+@dataclass(frozen=True)
+class Standardizer:
+    """Per-neuron mean and standard deviation, applied before training and again at inference."""
+
+    mean: Tensor
+    std: Tensor
+
+    @classmethod
+    def fit(cls, samples: Tensor) -> Standardizer:
+        """Statistics of a [samples, neurons] tensor (a silent neuron gets std 1)."""
+        std = samples.std(dim=0)
+        return cls(samples.mean(dim=0), torch.where(std > 0, std, torch.ones_like(std)))
+
+    def __call__(self, samples: Tensor) -> Tensor:
+        """Standardise samples."""
+        if samples.shape[-1] != len(self.mean):
+            raise ValueError(f"samples have {samples.shape[-1]} neurons, the standardiser {len(self.mean)}")
+        return (samples - self.mean) / self.std
+
+    def to_dict(self) -> dict:
+        """Plain lists, for the checkpoint's metadata."""
+        return {"mean": self.mean.tolist(), "std": self.std.tolist()}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Standardizer:
+        """Rebuild from `to_dict` output."""
+        return cls(torch.tensor(d["mean"]), torch.tensor(d["std"]))
+
+
+def dictionary_config(n_neurons: int, n_latents: int) -> SAEConfig:
+    """A linear over-complete SAE: ReLU codes, linear output, unit-norm decoder columns."""
+    return SAEConfig(input_dim=n_neurons, hidden_dims=(), latent_dim=n_latents, latent_activation="relu",
+                     output_activation="none", unit_norm_decoder=True)
+
+
+def learn_dictionary(samples: Tensor, n_latents: int = 256, l1_lambda: float = 1e-2, steps: int = 2000,
+                     lr: float = 1e-3, batch_size: int = 256, seed: int = 0,
+                     device: str | torch.device | None = None) -> tuple[SparseAutoencoder, History]:
+    """Train a dictionary-learning SAE with an L1 penalty on (already standardised) samples."""
+    config = TrainConfig(penalty="l1", l1_lambda=l1_lambda, steps=steps, lr=lr, batch_size=batch_size, seed=seed)
+    return train(samples, model_config=dictionary_config(samples.shape[1], n_latents), config=config,
+                 device=device, progress=False)
+
+
+def mmcs(true_atoms: Tensor | np.ndarray, learned_atoms: Tensor | np.ndarray) -> float:
+    """Mean over true atoms of the best cosine similarity with any learned atom (rows are atoms)."""
+    true = torch.nn.functional.normalize(torch.as_tensor(true_atoms, dtype=torch.float64), dim=1)
+    learned = torch.nn.functional.normalize(torch.as_tensor(learned_atoms, dtype=torch.float64).detach().cpu(), dim=1)
+    if true.shape[1] != learned.shape[1]:
+        raise ValueError(f"atoms must have the same length: {true.shape[1]} vs {learned.shape[1]}")
+    return (true @ learned.T).max(dim=1).values.mean().item()
+
+
+def raw_atoms(model: SparseAutoencoder, standardizer: Standardizer) -> Tensor:
+    """The model's decoder directions mapped back from standardised to raw neuron units."""
+    return model.dictionary.detach().cpu() * standardizer.std

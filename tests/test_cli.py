@@ -1,0 +1,121 @@
+"""The command line: train and infer end to end, --help, and one-line failures that lose nothing."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from sae_lib import checkpoint, cli
+from sae_lib.cli import build_parser, main
+from sae_lib.neural import synthetic_recording
+
+
+@pytest.fixture(scope="module")
+def recording(tmp_path_factory):
+    path = tmp_path_factory.mktemp("rec") / "rec.npy"
+    np.save(path, synthetic_recording(n_neurons=12, n_atoms=16, n_time=10, n_presentations=20, active=2).data)
+    return path
+
+
+@pytest.fixture(scope="module")
+def trained(recording, tmp_path_factory):
+    out = tmp_path_factory.mktemp("run")
+    assert main(["train", "--data-path", str(recording), "--embedding-dim", "32", "--epochs", "3",
+                 "--lr", "1e-3", "--output-dir", str(out)]) == 0
+    return out
+
+
+def test_train_on_recordings_writes_best_model_config_and_plot(trained):
+    assert (trained / "checkpoints" / "best_model.pt").is_file() and (trained / "loss.png").is_file()
+    run = json.loads((trained / "config.json").read_text())
+    assert run["model"]["latent_dim"] == 32 and run["train"]["penalty"] == "l1" and 1 <= run["best_epoch"] <= 3
+    meta = checkpoint.load_metadata(trained / "checkpoints" / "best_model.pt")
+    assert len(meta["standardizer"]["mean"]) == 12
+    assert checkpoint.load(trained / "checkpoints" / "best_model.pt").config.unit_norm_decoder
+
+
+def test_infer_writes_codes_errors_and_figures(trained, recording, tmp_path):
+    out = tmp_path / "inference"
+    assert main(["infer", "--data-path", str(recording), "--model-path", str(trained / "checkpoints" / "best_model.pt"),
+                 "--output-dir", str(out), "--num-samples", "3"]) == 0
+    codes, errors = np.load(out / "codes.npy"), np.load(out / "reconstruction_error.npy")
+    assert codes.shape == (200, 32) and errors.shape == (200,) and (codes >= 0).all()
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["mean_squared_error"] == pytest.approx(float(errors.mean()), rel=1e-5)
+    assert all((out / f).is_file() for f in ["reconstructions.png", "code_heatmap.png", "top_atoms.png"])
+
+
+def test_train_mnist_flavour_on_the_offline_sample(tmp_path):
+    assert main(["train", "--epochs", "1", "--h-dims", "64,16", "--save-model", "--num-samples", "3",
+                 "--output-dir", str(tmp_path), "--no-download-mnist"]) == 0
+    model = checkpoint.load(tmp_path / "sae_mnist.pt")
+    assert model.config.hidden_dims == (64,) and model.config.latent_dim == 16
+    assert (tmp_path / "images" / "reconstructions.png").is_file() and (tmp_path / "images" / "training_loss.png").is_file()
+
+
+def test_help_lists_every_flag():
+    text = build_parser()._subparsers._group_actions[0].choices["train"].format_help()
+    for flag in ["--batch-size", "--epochs", "--lr", "--in-dims", "--h-dims", "--sparsity-lambda", "--sparsity-target",
+                 "--penalty", "--download-mnist", "--no-download-mnist", "--save-model", "--num-samples", "--save-plots",
+                 "--no-save-plots", "--output-dir", "--seed", "--device", "--data-path", "--embedding-dim", "--sparsity-weight"]:
+        assert flag in text
+    infer_help = build_parser()._subparsers._group_actions[0].choices["infer"].format_help()
+    assert all(f in infer_help for f in ["--data-path", "--model-path", "--output-dir", "--batch-size", "--num-samples"])
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "sae_lib", *args], capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["train", "--lr", "-1"], "out of range"),
+    (["train", "--sparsity-target", "1.5"], "out of range"),
+    (["train", "--epochs", "0"], "out of range"),
+    (["train", "--h-dims", "64,x"], "comma-separated"),
+    (["train", "--penalty", "l3"], "invalid choice"),
+    (["train", "--data-path", "missing.npy"], "no recording"),
+])
+def test_bad_input_is_one_line_without_traceback(args, message):
+    result = run_cli(*args)
+    assert result.returncode != 0
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_bad_arrays_fail_cleanly(tmp_path):
+    flat, nan = tmp_path / "flat.npy", tmp_path / "nan.npy"
+    np.save(flat, np.zeros((3, 4)))
+    bad = np.ones((4, 5, 6))
+    bad[0, 0, 0] = np.inf
+    np.save(nan, bad)
+    for path, message in [(flat, "3-D array"), (nan, "NaN/inf")]:
+        result = run_cli("train", "--data-path", str(path))
+        assert result.returncode == 1 and message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_failed_run_keeps_the_existing_good_checkpoint(trained, recording, monkeypatch, capsys):
+    good = (trained / "checkpoints" / "best_model.pt").read_bytes()
+    real_fit = cli.fit
+
+    def fit_then_diverge(*args, on_epoch_end, **kwargs):  # one good epoch, then the loss blows up
+        real_fit(*args, on_epoch_end=on_epoch_end, **{**kwargs, "progress": False})
+        raise FloatingPointError("loss became nan at epoch 2, step 1")
+
+    monkeypatch.setattr(cli, "fit", fit_then_diverge)
+    code = main(["train", "--data-path", str(recording), "--embedding-dim", "32", "--epochs", "1",
+                 "--output-dir", str(trained)])
+    assert code == 1 and "loss became nan" in capsys.readouterr().err
+    assert (trained / "checkpoints" / "best_model.pt").read_bytes() == good
+
+
+def test_infer_rejects_a_model_of_another_width(trained, tmp_path):
+    other = tmp_path / "other.npy"
+    np.save(other, np.ones((5, 3, 3), dtype=np.float32))
+    result = run_cli("infer", "--data-path", str(other), "--model-path", str(trained / "checkpoints" / "best_model.pt"))
+    assert result.returncode == 1 and "expects 12" in result.stderr
+
+
+def test_infer_with_missing_model(recording):
+    result = run_cli("infer", "--data-path", str(recording), "--model-path", "nope.pt")
+    assert result.returncode == 1 and "no checkpoint" in result.stderr
