@@ -29,7 +29,7 @@ device = sae_lib.default_device()
 print(f"Using device: {device}")
 data = sae_lib.load_mnist()
 model, _ = sae_lib.train(data.train_images, data.test_images, SAEConfig(),
-                         TrainConfig(penalty="kl", rho=0.05, beta=5e-3, steps=1000, seed=0), device=device,
+                         TrainConfig(penalty="kl", rho=0.05, beta=5e-3, steps=600, seed=0), device=device,
                          progress=False)
 _, z = sae_lib.metrics.reconstruct(model, data.test_images)
 z = z.cpu()

@@ -136,3 +136,23 @@ def check_class_means(fn: Callable) -> None:
     labels = torch.arange(50) % 5
     return compare("average code per class", fn, reference, [(codes(13), labels), (codes(14), labels.flip(0))],
                    "Select the rows of each class with a boolean mask and average them.")
+
+
+# Notebook 06: dictionary learning
+def check_mmcs(fn: Callable) -> None:
+    """fn(true_atoms, learned_atoms) → mean over true atoms of the best cosine similarity (rows are atoms)."""
+    from .neural import mmcs
+
+    g = torch.Generator().manual_seed(15)
+    true = torch.randn(6, 5, generator=g, dtype=torch.float64)
+    cases = [(true, true * 2), (true, torch.randn(9, 5, generator=g, dtype=torch.float64)), (true, -true)]
+    return compare("MMCS", fn, mmcs, cases,
+                   "Normalise the rows of both, take all cosines true @ learned.T, max over learned atoms, mean over true ones.")
+
+
+def check_unit_norm_columns(fn: Callable) -> None:
+    """fn(w) → w with every column rescaled to unit L2 norm."""
+    g = torch.Generator().manual_seed(16)
+    cases = [(torch.randn(5, 8, generator=g, dtype=torch.float64),), (torch.rand(3, 2, generator=g, dtype=torch.float64) * 9,)]
+    return compare("unit-norm columns", fn, lambda w: w / w.norm(dim=0, keepdim=True), cases,
+                   "Divide each column by its own L2 norm: w.norm(dim=0, keepdim=True).")

@@ -10,14 +10,17 @@ import base64
 import copy
 import io
 import math
+import sys
 import time
 from dataclasses import dataclass
 
 import ipywidgets as W
 import numpy as np
 import torch
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FormatStrFormatter, NullFormatter
+from PIL import Image
 
 from .data import ImageData
 from .metrics import evaluate, reconstruct
@@ -31,10 +34,25 @@ BETA_OPTIONS = (0.0, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0)
 LATENT_OPTIONS = (16, 32, 64)
 
 
+def enable_colab_widgets() -> None:
+    """In Colab, load the widget manager that matches the installed ipywidgets; elsewhere do nothing."""
+    if "google.colab" in sys.modules:
+        from google.colab import output
+
+        output.enable_custom_widget_manager()
+
+
 def png_bytes(fig: Figure, dpi: int = 72) -> bytes:
     """Render a figure to PNG bytes."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+def canvas_png(canvas: FigureCanvasAgg) -> bytes:
+    """Encode what is on an Agg canvas now as PNG bytes (without drawing it again)."""
+    buffer = io.BytesIO()
+    Image.fromarray(np.asarray(canvas.buffer_rgba())).save(buffer, format="png", compress_level=1)
     return buffer.getvalue()
 
 
@@ -47,6 +65,7 @@ def log_slider(description: str, options: tuple[float, ...], value: float) -> W.
 def kl_curve_widget(rho: float = 0.05) -> W.VBox:
     """A log-scale ρ slider above a plot of KL(ρ ‖ ρ̂) against ρ̂ that redraws as ρ moves."""
     rho = check_rho(rho)
+    enable_colab_widgets()
     q = torch.linspace(0.001, 0.999, 400, dtype=torch.float64)
     fig = Figure(figsize=(6, 3.2))
     ax = fig.subplots()
@@ -83,12 +102,14 @@ class SparsityExplorer:
 
     A base model (784 → latent, sigmoid codes) is trained once without a penalty; each new setting
     copies it and fine-tunes `steps` Adam steps with β·KL(ρ ‖ ρ̂), so results depend only on the
-    setting and are cached: returning to a setting is instant.
+    setting and are cached: returning to a setting is instant. Training uses one CPU thread: the
+    model is too small to gain from more, and on shared cores (Binder, CI) extra threads only wait.
     """
 
     def __init__(self, data: ImageData, rho: float = 0.05, beta: float = 0.1, latent_dim: int = 32,
-                 n_train: int = 2000, steps: int = 100, base_steps: int = 800, seed: int = 0,
+                 n_train: int = 2000, steps: int = 100, base_steps: int = 600, seed: int = 0,
                  device: str | torch.device = "cpu") -> None:
+        enable_colab_widgets()
         self.train_x = data.train_images[:n_train].reshape(-1, 784)
         self.test_x = data.test_images[:500].reshape(-1, 784)
         self.digits = data.test_images[:8]
@@ -97,38 +118,47 @@ class SparsityExplorer:
         self.cache: dict[tuple[float, float, int], Setting] = {}
         self.trainings = 0
         self.syncing = False
-        self.rho_slider = log_slider("sparsity target ρ", RHO_OPTIONS, rho)
-        self.beta_slider = log_slider("weight β", BETA_OPTIONS, beta)
-        self.latent_slider = log_slider("latent units", LATENT_OPTIONS, latent_dim)
+        self.rho_slider = log_slider("sparsity target ρ", RHO_OPTIONS, rho if rho in RHO_OPTIONS else 0.05)
+        self.beta_slider = log_slider("weight β", BETA_OPTIONS, beta if beta in BETA_OPTIONS else 0.1)
+        self.latent_slider = log_slider("latent units", LATENT_OPTIONS, latent_dim if latent_dim in LATENT_OPTIONS else 32)
         self.image = W.Image(format="png")
         self.readout = W.HTML()
         for slider in (self.rho_slider, self.beta_slider, self.latent_slider):
             slider.observe(self.on_slider, names="value")
         self.widget = W.VBox([W.HBox([self.rho_slider, self.beta_slider, self.latent_slider]), self.readout, self.image])
-        self.figure, self.artists = self.build_figure()
-        self.current = self.update(rho, beta, latent_dim)
+        self.build_figure()
+        self.current = self.set(rho, beta, latent_dim)
 
-    def build_figure(self) -> tuple[Figure, dict]:
-        """The four panels, drawn once; `render` only swaps their data."""
-        fig = Figure(figsize=(10, 4.8))
-        grid = fig.add_gridspec(2, 3)
-        ax_rec = fig.add_subplot(grid[0, :])
-        ax_hist, ax_mean = fig.add_subplot(grid[1, 0]), fig.add_subplot(grid[1, 1:])
+    def build_figure(self) -> None:
+        """The four panels; the artists that change are `animated`, drawn over a cached background."""
+        self.figure = Figure(figsize=(10, 4.8), dpi=72)
+        self.canvas = FigureCanvasAgg(self.figure)
+        grid = self.figure.add_gridspec(2, 3)
+        ax_rec = self.figure.add_subplot(grid[0, :])
+        ax_hist, self.ax_mean = self.figure.add_subplot(grid[1, 0]), self.figure.add_subplot(grid[1, 1:])
         ax_rec.set_axis_off()
         ax_rec.set_title("test digits (top) and their reconstructions (bottom)", fontsize=10)
-        mosaic = ax_rec.imshow(np.zeros((56, 8 * 28)), cmap="gray", vmin=0, vmax=1)
+        self.mosaic = ax_rec.imshow(np.zeros((56, 8 * 28)), cmap="gray", vmin=0, vmax=1, animated=True)
         self.bins = np.linspace(0, 1, 26)
-        hist = ax_hist.stairs(np.ones(25), self.bins, fill=True)
+        self.hist = ax_hist.stairs(np.ones(25), self.bins, fill=True, animated=True)
         ax_hist.set(yscale="log", ylim=(0.8, 500 * max(LATENT_OPTIONS)), xlabel="activation", title="latent activations")
-        bars = ax_mean.vlines(np.arange(max(LATENT_OPTIONS)), 1e-4, 1e-4, linewidth=4)
-        line = ax_mean.axhline(0.05, color="tab:red", linestyle="--")
-        ax_mean.set(yscale="log", ylim=(1e-3, 1), xlabel="latent unit", ylabel="mean activation ρ̂",
-                    title="mean activation per unit (bars) vs target ρ (red)")
-        for axis in (ax_hist.yaxis, ax_mean.yaxis):  # plain tick labels: mathtext ones cost ~0.1 s per draw
+        self.bars = self.ax_mean.vlines(np.arange(max(LATENT_OPTIONS)), 1e-4, 1e-4, linewidth=4, animated=True)
+        self.rho_line = self.ax_mean.axhline(0.05, color="tab:red", linestyle="--", animated=True)
+        self.ax_mean.set(yscale="log", ylim=(1e-3, 1), xlabel="latent unit", ylabel="mean activation ρ̂",
+                         title="mean activation per unit (bars) vs target ρ (red)")
+        for axis in (ax_hist.yaxis, self.ax_mean.yaxis):  # plain tick labels: mathtext ones are slow to draw
             axis.set_major_formatter(FormatStrFormatter("%g"))
             axis.set_minor_formatter(NullFormatter())
-        fig.tight_layout()
-        return fig, {"mosaic": mosaic, "hist": hist, "bars": bars, "line": line, "ax_mean": ax_mean}
+        self.figure.tight_layout()
+        self.backgrounds: dict[int, object] = {}
+
+    def background(self, latent_dim: int) -> object:
+        """The figure without its animated artists, for this many units on the x axis (drawn once per size)."""
+        if latent_dim not in self.backgrounds:
+            self.ax_mean.set_xlim(-0.5, latent_dim - 0.5)
+            self.canvas.draw()
+            self.backgrounds[latent_dim] = self.canvas.copy_from_bbox(self.figure.bbox)
+        return self.backgrounds[latent_dim]
 
     def render(self, model: SparseAutoencoder, rho: float) -> bytes:
         """Put a model's reconstructions, code histogram and mean activations into the figure; return PNG."""
@@ -136,14 +166,16 @@ class SparsityExplorer:
         _, z = reconstruct(model, self.test_x)
         top = np.concatenate(list(as_images(self.digits)), axis=1)
         bottom = np.concatenate(list(as_images(x_hat)), axis=1)
-        self.artists["mosaic"].set_data(np.concatenate([top, bottom], axis=0))
+        self.mosaic.set_data(np.concatenate([top, bottom], axis=0))
         counts, _ = np.histogram(z.numpy(), bins=self.bins)
-        self.artists["hist"].set_data(np.maximum(counts, 1e-3))
+        self.hist.set_data(np.maximum(counts, 1e-3))
         rho_hat = z.mean(dim=0).numpy()
-        self.artists["bars"].set_segments([[(j, 1e-4), (j, max(r, 1e-4))] for j, r in enumerate(rho_hat)])
-        self.artists["ax_mean"].set_xlim(-0.5, len(rho_hat) - 0.5)
-        self.artists["line"].set_ydata([rho, rho])
-        return png_bytes(self.figure)
+        self.bars.set_segments([[(j, 1e-4), (j, max(r, 1e-4))] for j, r in enumerate(rho_hat)])
+        self.rho_line.set_ydata([rho, rho])
+        self.canvas.restore_region(self.background(len(rho_hat)))
+        for artist in (self.mosaic, self.hist, self.bars, self.rho_line):
+            self.figure.draw_artist(artist)
+        return canvas_png(self.canvas)
 
     def base(self, latent_dim: int) -> SparseAutoencoder:
         """The unpenalised starting model for a latent size (trained once, then reused)."""
@@ -156,13 +188,18 @@ class SparsityExplorer:
         return self.bases[latent_dim]
 
     def train_setting(self, rho: float, beta: float, latent_dim: int) -> Setting:
-        """Fine-tune a copy of the base model with β·KL(ρ ‖ ρ̂) and render it."""
-        model = copy.deepcopy(self.base(latent_dim))
-        config = TrainConfig(penalty="kl", rho=rho, beta=beta, steps=self.steps, batch_size=128, lr=2e-2, seed=self.seed)
-        fit(model, self.train_x, config=config, progress=False, device=self.device)
-        self.trainings += 1
-        metrics = evaluate(model, self.test_x, rho=rho)
-        return Setting(model, metrics, self.render(model, rho))
+        """Fine-tune a copy of the base model with β·KL(ρ ‖ ρ̂) and render it, on one CPU thread."""
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            model = copy.deepcopy(self.base(latent_dim))
+            config = TrainConfig(penalty="kl", rho=rho, beta=beta, steps=self.steps, batch_size=128, lr=2e-2,
+                                 seed=self.seed)
+            fit(model, self.train_x, config=config, progress=False, device=self.device)
+            self.trainings += 1
+            return Setting(model, evaluate(model, self.test_x, rho=rho), self.render(model, rho))
+        finally:
+            torch.set_num_threads(threads)
 
     def update(self, rho: float, beta: float, latent_dim: int) -> Setting:
         """Show a setting, training it first unless it is cached."""

@@ -14,7 +14,14 @@ def todo(*args):
     raise NotImplementedError
 
 
+def mmcs_by_hand(true, learned):
+    t, l = true / true.norm(dim=1, keepdim=True), learned / learned.norm(dim=1, keepdim=True)
+    return (t @ l.T).max(dim=1).values.mean()
+
+
 RIGHT = {
+    "check_mmcs": mmcs_by_hand,
+    "check_unit_norm_columns": lambda w: w / w.norm(dim=0, keepdim=True),
     "check_kl": kl_divergence,
     "check_kl_gradient": kl_gradient,
     "check_mean_activation": mean_activation,
@@ -27,6 +34,8 @@ RIGHT = {
     "check_class_means": lambda z, y: torch.stack([z[y == c].mean(0) for c in range(int(y.max()) + 1)]),
 }
 WRONG = {
+    "check_mmcs": lambda true, learned: (true @ learned.T).max(dim=1).values.mean(),  # forgets to normalise
+    "check_unit_norm_columns": lambda w: w / w.norm(dim=1, keepdim=True),  # rows, not columns
     "check_kl": lambda rho, q: (rho * torch.log(rho / q)).sum(),  # the torch kl_div mistake: drops the (1 − ρ) term
     "check_kl_gradient": lambda rho, q, beta: -rho / q + (1 - rho) / (1 - q),  # forgets β
     "check_mean_activation": lambda z: z.mean(dim=1),
