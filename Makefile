@@ -13,13 +13,13 @@ NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with notebooks/nbval_s
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet $(TORCH)
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[course,test]"
 	touch $@
 
 install: $(STAMP)
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/00_index.ipynb
+	$(BIN)/jupyter lab notebooks/01_kl_divergence.ipynb
 
 test: $(STAMP)
 	$(BIN)/pytest tests notebooks $(NBVAL)
@@ -29,6 +29,9 @@ notebooks: $(STAMP)  ## re-run every notebook and store its outputs
 
 bench: $(STAMP)  ## measure, print, and write the results into README.md
 	$(BIN)/python benchmarks/training_speed.py
+	$(BIN)/python benchmarks/explorer_latency.py
+	$(BIN)/python benchmarks/neural_dictionary.py
+	$(BIN)/python benchmarks/notebook_runtime.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
