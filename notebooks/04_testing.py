@@ -11,6 +11,21 @@
 #     name: python3
 # ---
 
+# %% [markdown] tags=["launch-header"]
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/sae-course/sparse-autoencoders/blob/main/notebooks/04_testing.ipynb) [![Launch Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/sae-course/sparse-autoencoders/main?urlpath=lab/tree/notebooks/04_testing.ipynb)
+
+# %% tags=["launch-header"]
+# Set-up for Google Colab (anywhere else this cell does nothing): install sae_lib from the course
+# repository. Colab already has torch, torchvision, matplotlib, seaborn, scikit-learn and ipywidgets,
+# so --no-deps keeps its versions (upgrading ipywidgets mid-session would need a restart).
+import sys
+
+if "google.colab" in sys.modules:
+    # %pip install -q --no-deps "sae_lib @ git+https://github.com/sae-course/sparse-autoencoders@main"
+    from sae_lib.widgets import enable_colab_widgets
+
+    enable_colab_widgets()  # Colab's custom widget manager, so the sliders show
+
 # %% [markdown]
 # # 04 · Testing: how good is the model, and how sparse?
 #
