@@ -11,6 +11,7 @@ import time
 import warnings
 
 import torch
+import torch._dynamo  # noqa: F401  (PyTorch imports it at an optimiser's first step: a one-off ~1 s, like sklearn's import, kept out of the timing)
 from sklearn.decomposition import MiniBatchDictionaryLearning
 from sklearn.exceptions import ConvergenceWarning
 
@@ -19,7 +20,7 @@ from sae_lib.neural import Standardizer, dictionary_config, mmcs, raw_atoms, syn
 from sae_lib.model import SparseAutoencoder
 from sae_lib.training import TrainConfig, fit
 
-THRESHOLDS = (0.9, 0.95, 0.98)
+THRESHOLDS = (0.9, 0.95, 0.98, 0.99)
 
 
 def sae_curve(x: torch.Tensor, atoms, steps: int, lr: float, batch_size: int, l1_lambda: float) -> list[tuple[float, float]]:
@@ -63,7 +64,7 @@ def main() -> None:
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
     rec = synthetic_recording(n_neurons=64, n_atoms=128, n_time=100, n_presentations=200, active=5, seed=0)
     x = to_samples(rec.data)
-    curves = {"SAE (L1, unit-norm decoder, Adam)": sae_curve(x, rec.atoms, steps=2000, lr=1e-2, batch_size=1024, l1_lambda=0.02),
+    curves = {"SAE (L1, unit-norm decoder; Adam 2e-3, batch 128)": sae_curve(x, rec.atoms, steps=3000, lr=2e-3, batch_size=128, l1_lambda=0.02),
               "scikit-learn MiniBatchDictionaryLearning": sklearn_curve(x, rec.atoms)}
     head = " | ".join(f"s to MMCS ≥ {t}" for t in THRESHOLDS)
     lines = [f"| method | {head} | final MMCS | total s |", "|---|" + "---:|" * (len(THRESHOLDS) + 2)]
@@ -76,6 +77,10 @@ def main() -> None:
     speedups = ", ".join(f"{a / b:.1f}× at {t}" for (a, b), t in zip(ratios, THRESHOLDS) if a and b)
     lines += ["", f"SAE speed-up in time to equal MMCS: {speedups or 'none measurable'}. 64 neurons, 128 true atoms, "
               "5 active per sample, 20,000 samples; both learn 256 atoms; time excludes scoring."]
+    if sk[-1][1] > sae[-1][1]:
+        lines[-1] += (f" Left to run longer ({sk[-1][0]:.0f} s against {sae[-1][0]:.0f} s), scikit-learn's lasso coding ends "
+                      f"a little higher ({sk[-1][1]:.3f} against {sae[-1][1]:.3f}): the SAE's one-matrix encoder trades "
+                      "that last bit of precision for speed.")
     publish("neural_dictionary", "\n".join(lines), "python benchmarks/neural_dictionary.py")
 
 

@@ -118,10 +118,10 @@ exercises.check_unit_norm_columns(my_unit_norm_columns)
 #
 # **MMCS** (mean max cosine similarity) asks, for each true atom, how close the best-matching
 # learned atom is (cosine similarity), and averages over the true atoms: 1 means every true
-# pattern was found. We train for 300 Adam steps on batches of 1,024 samples.
+# pattern was found. We train for 1,500 Adam steps (learning rate 2e-3) on batches of 128 samples.
 
 # %%
-model, history = learn_dictionary(x, n_latents=256, l1_lambda=0.02, steps=300, device=device)
+model, history = learn_dictionary(x, n_latents=256, l1_lambda=0.02, steps=1500, device=device)
 score = mmcs(rec.atoms, raw_atoms(model, standardizer))
 print(f"MMCS after {history.steps} steps ({history.seconds:.1f} s): {score:.3f}")
 
@@ -166,13 +166,15 @@ exercises.check_mmcs(my_mmcs)
 #
 # Too little L1 and the code stays dense: each sample is smeared over many units and the atoms come
 # out as mixtures. Too much and units are pushed to zero: the code cannot express 5 patterns at once.
-# In between, recovery is near perfect.
+# In between, recovery is near perfect. To sweep quickly, each run below takes 150 large steps
+# (batches of 1,024 at learning rate 1e-2): coarser than the run above, but the shape shows.
 
 # %%
+quick = dict(steps=150, batch_size=1024, lr=1e-2)
 lambdas = [1e-3, 1e-2, 3e-2, 1e-1]
 scores = []
 for l1 in lambdas:
-    m, _ = learn_dictionary(x, n_latents=256, l1_lambda=l1, steps=150, device=device)
+    m, _ = learn_dictionary(x, n_latents=256, l1_lambda=l1, device=device, **quick)
     scores.append(mmcs(rec.atoms, raw_atoms(m, standardizer)))
 fig, ax = plt.subplots(figsize=(6, 3))
 ax.semilogx(lambdas, scores, marker="o")
@@ -191,7 +193,7 @@ plt.show()
 sizes = [128, 256, 512]
 dead = []
 for n_latents in sizes:
-    m, _ = learn_dictionary(x, n_latents=n_latents, l1_lambda=0.05, steps=150, device=device)
+    m, _ = learn_dictionary(x, n_latents=n_latents, l1_lambda=0.05, device=device, **quick)
     dead.append(sae_lib.metrics.dead_fraction(sae_lib.metrics.reconstruct(m, x[:2000])[1], 0.0))
 fig, ax = plt.subplots(figsize=(6, 3))
 ax.bar([str(s) for s in sizes], dead)

@@ -103,8 +103,8 @@ def dictionary_config(n_neurons: int, n_latents: int) -> SAEConfig:
                      output_activation="none", unit_norm_decoder=True)
 
 
-def learn_dictionary(samples: Tensor, n_latents: int = 256, l1_lambda: float = 0.02, steps: int = 2000,
-                     lr: float = 1e-2, batch_size: int = 1024, seed: int = 0,
+def learn_dictionary(samples: Tensor, n_latents: int = 256, l1_lambda: float = 0.02, steps: int = 3000,
+                     lr: float = 2e-3, batch_size: int = 128, seed: int = 0,
                      device: str | torch.device | None = None) -> tuple[SparseAutoencoder, History]:
     """Train a dictionary-learning SAE with an L1 penalty on (already standardised) samples."""
     config = TrainConfig(penalty="l1", l1_lambda=l1_lambda, steps=steps, lr=lr, batch_size=batch_size, seed=seed)
