@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -32,7 +34,8 @@ if "google.colab" in sys.modules:
 # Move ρ (the target mean activation) and β (the weight of the KL penalty): a small sparse
 # autoencoder retrains on MNIST and redraws its reconstructions, the histogram of its code, and each
 # unit's mean activation against ρ. Serve this page on its own with
-# `voila notebooks/sparsity_explorer.ipynb`.
+# `voila notebooks/sparsity_explorer.ipynb`. It trains on the CPU even where there is a GPU: its model
+# is small enough that each change retrains in a fraction of a second there.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
