@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -82,7 +84,7 @@ exercises.check_total_loss(my_total_loss)
 #
 # The classic recipe trains 10 epochs on MNIST's 60,000 images at batch 128: 4,690 Adam steps. If
 # you are offline we only have 4,000 images, and 10 epochs of those are just 320 steps: far too few
-# (the reconstructions stay blurry, test MSE ≈ 0.06). What a model learns depends on how many
+# (the reconstructions stay blurry). What a model learns depends on how many
 # updates it gets, so we budget training in **optimiser steps**: `TrainConfig(steps=...)` runs as
 # many whole epochs as that takes, whatever the size of the data.
 
