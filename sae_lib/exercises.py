@@ -1,6 +1,8 @@
 """Self-checking exercises: each `check_*` runs the learner's function on a few cases against sae_lib.
 
-Every checker prints one line: PASS, or FAIL with a hint.
+Every checker prints one line: PASS, or FAIL with a hint. A checker never raises on a learner's
+mistake: an exception, None, a list, a wrong shape or dtype, or an unanswered question is a FAIL
+that says what went wrong.
 """
 
 from __future__ import annotations
@@ -17,60 +19,114 @@ from .penalties import kl_divergence, kl_gradient, mean_activation
 CASES_RHO = [(0.05, [0.05, 0.2, 0.01]), (0.1, [0.5, 0.9]), (0.3, [0.3, 0.31, 0.02, 0.7])]
 
 
-def report(name: str, ok: bool, hint: str = "") -> None:
+def _report(name: str, ok: bool, hint: str = "") -> None:
     """Print one PASS/FAIL line."""
     print(f"PASS  {name}" if ok else f"FAIL  {name}: {hint}")
 
 
-def compare(name: str, fn: Callable, reference: Callable, cases: list[tuple], hint: str) -> None:
-    """Run `fn` and `reference` on each case; PASS when every result matches to 1e-6."""
+def _problem(got: object, expected: object) -> str | None:
+    """Why `got` cannot be compared with `expected` (None, a list, a wrong shape or dtype), or None if it can."""
+    if got is None:
+        return "your function returned None: did you forget `return`?"
+    if isinstance(expected, torch.Tensor):
+        if not isinstance(got, torch.Tensor):
+            return f"expected a torch.Tensor, got a {type(got).__name__} (build the result with torch operations)"
+        if got.shape != expected.shape:
+            return f"expected a tensor of shape {tuple(expected.shape)}, got shape {tuple(got.shape)}"
+        if expected.is_floating_point() and not got.is_floating_point():
+            return f"expected a floating-point tensor, got dtype {got.dtype} (use .float() before dividing or averaging)"
+        return None
+    if isinstance(got, torch.Tensor) and got.numel() != 1:
+        return f"expected a single number, got a tensor of shape {tuple(got.shape)}"
+    number = got.item() if isinstance(got, torch.Tensor) else got
+    if isinstance(number, bool) or not isinstance(number, (int, float)) and not hasattr(number, "__float__"):
+        return f"expected a single number, got {_short(got)} of type {type(got).__name__}"
+    if isinstance(expected, int) and not float(number).is_integer():
+        return f"expected a whole number, got {number!r}"
+    return None
+
+
+def _close(got: object, expected: object) -> bool:
+    """Whether two checked results agree to 1e-6 (relative) / 1e-9 (absolute)."""
+    got_t = torch.as_tensor(got.detach() if isinstance(got, torch.Tensor) else float(got), dtype=torch.float64)
+    expected_t = torch.as_tensor(expected, dtype=torch.float64)
+    return torch.allclose(got_t.reshape(expected_t.shape), expected_t, rtol=1e-6, atol=1e-9)
+
+
+def _clone(value: object) -> object:
+    """A copy of a tensor argument, so the learner's function cannot change the reference's inputs."""
+    return value.clone() if isinstance(value, torch.Tensor) else value
+
+
+def _compare(name: str, fn: object, reference: Callable, cases: list[tuple], hint: str) -> None:
+    """Run `fn` and `reference` on each case; PASS when every result matches. Never raises on a learner's mistake."""
+    if not callable(fn):
+        return _report(name, False, f"expected a function, got {_short(fn)}. {hint}")
     for args in cases:
         try:
-            got = fn(*args)
+            got = fn(*[_clone(a) for a in args])
         except NotImplementedError:
-            return report(name, False, "not implemented yet. " + hint)
+            return _report(name, False, "not implemented yet. " + hint)
         except Exception as error:  # the learner's code may fail in any way: say how
-            return report(name, False, f"{type(error).__name__}: {error}. {hint}")
+            return _report(name, False, f"{type(error).__name__}: {error}. {hint}")
         expected = reference(*args)
-        got_t, expected_t = torch.as_tensor(got, dtype=torch.float64), torch.as_tensor(expected, dtype=torch.float64)
-        if got_t.shape != expected_t.shape or not torch.allclose(got_t, expected_t, rtol=1e-6, atol=1e-9):
-            return report(name, False, f"for inputs {short(args)} expected {short(expected)}, got {short(got)}. {hint}")
-    report(name, True)
+        problem = _problem(got, expected)
+        if problem is None and not _close(got, expected):
+            problem = f"for inputs {_short(args)} expected {_short(expected)}, got {_short(got)}"
+        if problem is not None:
+            return _report(name, False, f"{problem}. {hint}")
+    _report(name, True)
 
 
-def short(value: object) -> str:
+def _short(value: object) -> str:
     """A compact text form of a value for hints."""
     if isinstance(value, torch.Tensor):
         return f"tensor of shape {tuple(value.shape)}" if value.numel() > 6 else str([round(v, 6) for v in value.flatten().tolist()])
     if isinstance(value, tuple):
-        return "(" + ", ".join(short(v) for v in value) + ")"
-    return repr(round(value, 6) if isinstance(value, float) else value)
+        return "(" + ", ".join(_short(v) for v in value) + ")"
+    if isinstance(value, float):
+        return repr(round(value, 6))
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
-def codes(seed: int, n: int = 50, units: int = 8) -> torch.Tensor:
+def _codes(seed: int, n: int = 50, units: int = 8) -> torch.Tensor:
     """Reproducible sparse-looking codes in [0, 1] for the checks."""
     return torch.rand(n, units, generator=torch.Generator().manual_seed(seed), dtype=torch.float64) ** 3
+
+
+def check_choice(name: str, answer: object, correct: str, options: tuple[str, ...], why: str) -> None:
+    """A prediction question: PASS when `answer` is the correct option (case and spaces ignored), else a hint."""
+    if answer is None or answer is ...:
+        return _report(name, False, f"no answer yet: set it to one of {', '.join(map(repr, options))}")
+    text = str(answer).strip().lower()
+    if text not in [o.lower() for o in options]:
+        return _report(name, False, f"{answer!r} is not one of {', '.join(map(repr, options))}")
+    if text != correct.lower():
+        return _report(name, False, f"not {answer!r}. {why}")
+    _report(name, True)
+    print(f"      {why}")
 
 
 # Notebook 01: the KL penalty and its gradient
 def check_kl(fn: Callable) -> None:
     """fn(rho, rho_hat) → Σ_j KL(ρ ‖ ρ̂_j) for a 1-D tensor rho_hat."""
     cases = [(rho, torch.tensor(q, dtype=torch.float64)) for rho, q in CASES_RHO]
-    return compare("KL divergence", fn, kl_divergence, cases,
+    return _compare("KL divergence", fn, kl_divergence, cases,
                    "Sum ρ·log(ρ/ρ̂) + (1−ρ)·log((1−ρ)/(1−ρ̂)) over the units.")
 
 
 def check_kl_gradient(fn: Callable) -> None:
     """fn(rho, rho_hat, beta) → ∂(β·KL)/∂ρ̂_j for each unit."""
     cases = [(rho, torch.tensor(q, dtype=torch.float64), beta) for (rho, q), beta in zip(CASES_RHO, [1.0, 5e-3, 3.0])]
-    return compare("KL gradient", fn, kl_gradient, cases,
+    return _compare("KL gradient", fn, kl_gradient, cases,
                    "Differentiate each term: d/dq [ρ log(ρ/q)] = −ρ/q and d/dq [(1−ρ) log((1−ρ)/(1−q))] = (1−ρ)/(1−q).")
 
 
 # Notebook 02: the model
 def check_mean_activation(fn: Callable) -> None:
     """fn(z) → ρ̂, each unit's mean activation over the batch (dimension 0)."""
-    return compare("mean activation ρ̂", fn, mean_activation, [(codes(0),), (codes(1, n=7, units=3),)],
+    return _compare("mean activation ρ̂", fn, mean_activation, [(_codes(0),), (_codes(1, n=7, units=3),)],
                    "Average each column (unit) over the rows (samples): one value per unit.")
 
 
@@ -81,7 +137,7 @@ def check_parameter_count(fn: Callable) -> None:
         return sum(p.numel() for p in model.parameters())
 
     cases = [(784, (128,), 32), (784, (), 1000), (10, (6, 4), 3)]
-    return compare("parameter count", fn, actual, cases,
+    return _compare("parameter count", fn, actual, cases,
                    "A Linear(n_in, n_out) layer has n_in·n_out weights and n_out biases; the decoder mirrors the encoder.")
 
 
@@ -93,15 +149,15 @@ def check_total_loss(fn: Callable) -> None:
 
     g = torch.Generator().manual_seed(3)
     x, x_hat = torch.rand(20, 10, generator=g, dtype=torch.float64), torch.rand(20, 10, generator=g, dtype=torch.float64)
-    cases = [(x, x_hat, codes(4, n=20), 0.05, 5e-3), (x, x, codes(5, n=20), 0.2, 1.0)]
-    return compare("total loss", fn, reference, cases,
+    cases = [(x, x_hat, _codes(4, n=20), 0.05, 5e-3), (x, x, _codes(5, n=20), 0.2, 1.0)]
+    return _compare("total loss", fn, reference, cases,
                    "Reconstruction is the mean of (x − x̂)² over every pixel; ρ̂ is the batch mean of z.")
 
 
 def check_steps(fn: Callable) -> None:
     """fn(n_images, batch_size, epochs) → optimiser steps taken (the last, smaller batch counts too)."""
     cases = [(60_000, 128, 10), (4_000, 128, 10), (1_000, 100, 3)]
-    return compare("optimiser steps", fn, lambda n, b, e: e * math.ceil(n / b), cases,
+    return _compare("optimiser steps", fn, lambda n, b, e: e * math.ceil(n / b), cases,
                    "Each epoch takes ceil(n_images / batch_size) steps.")
 
 
@@ -111,20 +167,20 @@ def check_variance_explained(fn: Callable) -> None:
     g = torch.Generator().manual_seed(6)
     x = torch.rand(40, 12, generator=g, dtype=torch.float64)
     cases = [(x, x * 0.9), (x, x + torch.rand(40, 12, generator=g, dtype=torch.float64) * 0.3), (x, x)]
-    return compare("variance explained", fn, variance_explained, cases,
+    return _compare("variance explained", fn, variance_explained, cases,
                    "Take the variance of each pixel over the samples (dim=0), sum over pixels, for x − x̂ and for x.")
 
 
 def check_l0(fn: Callable) -> None:
     """fn(z, threshold) → mean number of units per input whose |z| exceeds the threshold."""
-    return compare("L0", fn, l0, [(codes(7), 0.1), (codes(8), 0.5), (codes(9) - 0.5, 0.2)],
+    return _compare("L0", fn, l0, [(_codes(7), 0.1), (_codes(8), 0.5), (_codes(9) - 0.5, 0.2)],
                    "Count units with |z| > threshold in each row, then average over rows.")
 
 
 # Notebook 05: latent visualisation
 def check_dead_fraction(fn: Callable) -> None:
     """fn(z, threshold) → fraction of units never above the threshold on any input."""
-    return compare("dead units", fn, dead_fraction, [(codes(10), 0.5), (codes(11), 0.97), (codes(12) * 0, 0.1)],
+    return _compare("dead units", fn, dead_fraction, [(_codes(10), 0.5), (_codes(11), 0.97), (_codes(12) * 0, 0.1)],
                    "A unit is dead when |z| ≤ threshold in every row; return the fraction of such columns.")
 
 
@@ -134,7 +190,7 @@ def check_class_means(fn: Callable) -> None:
         return torch.stack([z[labels == c].mean(dim=0) for c in range(int(labels.max()) + 1)])
 
     labels = torch.arange(50) % 5
-    return compare("average code per class", fn, reference, [(codes(13), labels), (codes(14), labels.flip(0))],
+    return _compare("average code per class", fn, reference, [(_codes(13), labels), (_codes(14), labels.flip(0))],
                    "Select the rows of each class with a boolean mask and average them.")
 
 
@@ -146,7 +202,7 @@ def check_mmcs(fn: Callable) -> None:
     g = torch.Generator().manual_seed(15)
     true = torch.randn(6, 5, generator=g, dtype=torch.float64)
     cases = [(true, true * 2), (true, torch.randn(9, 5, generator=g, dtype=torch.float64)), (true, -true)]
-    return compare("MMCS", fn, mmcs, cases,
+    return _compare("MMCS", fn, mmcs, cases,
                    "Normalise the rows of both, take all cosines true @ learned.T, max over learned atoms, mean over true ones.")
 
 
@@ -154,5 +210,5 @@ def check_unit_norm_columns(fn: Callable) -> None:
     """fn(w) → w with every column rescaled to unit L2 norm."""
     g = torch.Generator().manual_seed(16)
     cases = [(torch.randn(5, 8, generator=g, dtype=torch.float64),), (torch.rand(3, 2, generator=g, dtype=torch.float64) * 9,)]
-    return compare("unit-norm columns", fn, lambda w: w / w.norm(dim=0, keepdim=True), cases,
+    return _compare("unit-norm columns", fn, lambda w: w / w.norm(dim=0, keepdim=True), cases,
                    "Divide each column by its own L2 norm: w.norm(dim=0, keepdim=True).")

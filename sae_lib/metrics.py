@@ -1,4 +1,4 @@
-"""Evaluation: reconstruction loss, mean activation ρ̂, L0, dead units and variance explained.
+"""Evaluation: reconstruction error, mean activation ρ̂, L0, feature density, dead and dense units.
 
 A unit is *active* on an input when its code exceeds a threshold: 0 for ReLU and linear codes
 (any non-zero magnitude), and 0.1 for sigmoid codes, which never reach exactly 0. Change it
@@ -7,6 +7,7 @@ with the `threshold` argument.
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
@@ -40,15 +41,56 @@ def l0(z: Tensor, threshold: float) -> float:
     return active(z, threshold).sum(dim=1).float().mean().item()
 
 
+def feature_density(z: Tensor, threshold: float) -> Tensor:
+    """Each unit's firing rate: the fraction of inputs on which it is active (one value per unit)."""
+    return active(z, threshold).float().mean(dim=0)
+
+
 def dead_fraction(z: Tensor, threshold: float) -> float:
     """Fraction of units active on no input of the set."""
     return (~active(z, threshold).any(dim=0)).float().mean().item()
 
 
+#: A unit active on more than this share of inputs is *dense*: it no longer picks anything out.
+DENSE_DENSITY = 0.5
+
+
+def dense_fraction(z: Tensor, threshold: float, max_density: float = DENSE_DENSITY) -> float:
+    """Fraction of units active on more than `max_density` of the inputs (always-on units, which dead_fraction misses)."""
+    return (feature_density(z, threshold) > max_density).float().mean().item()
+
+
 def variance_explained(x: Tensor, x_hat: Tensor) -> float:
-    """1 − Σ_d Var(x − x̂)_d / Σ_d Var(x)_d over a set of flat inputs."""
+    """1 − Σ_d Var(x − x̂)_d / Σ_d Var(x)_d over a set of flat inputs.
+
+    Caveat: the variance of the residual ignores its mean, so a reconstruction that is off by a
+    constant per pixel still scores 1. `normalized_mse` counts that offset.
+    """
     x = x.reshape(len(x), -1)
     return (1.0 - (x - x_hat).var(dim=0).sum() / x.var(dim=0).sum()).item()
+
+
+def normalized_mse(x: Tensor, x_hat: Tensor) -> float:
+    """‖x − x̂‖² / ‖x − x̄‖² over a set: 0 is perfect, 1 is what predicting the mean input x̄ scores.
+
+    This is the normalised MSE of OpenAI's SAE paper; 1 − normalized_mse ≤ variance_explained, with
+    equality exactly when the residual x − x̂ has zero mean in every dimension.
+    """
+    x = x.reshape(len(x), -1)
+    return (((x - x_hat) ** 2).sum() / ((x - x.mean(dim=0)) ** 2).sum()).item()
+
+
+def mmcs(true_atoms: Tensor | np.ndarray, learned_atoms: Tensor | np.ndarray) -> float:
+    """Mean over true atoms of the best cosine similarity with any learned atom (rows are atoms).
+
+    This is recall: did every true atom find a match? Swap the arguments for the other direction
+    (does every learned atom match a true one?), which exposes duplicates and junk atoms.
+    """
+    true = F.normalize(torch.as_tensor(true_atoms, dtype=torch.float64).detach().cpu(), dim=1)
+    learned = F.normalize(torch.as_tensor(learned_atoms, dtype=torch.float64).detach().cpu(), dim=1)
+    if true.dim() != 2 or learned.dim() != 2 or true.shape[1] != learned.shape[1]:
+        raise ValueError(f"atoms must be 2-D [atoms, dim] with the same dim, got {tuple(true.shape)} and {tuple(learned.shape)}")
+    return (true @ learned.T).max(dim=1).values.mean().item()
 
 
 def decoder_features(model: SparseAutoencoder) -> Tensor:
@@ -61,7 +103,7 @@ def decoder_features(model: SparseAutoencoder) -> Tensor:
 
 
 def evaluate(model: SparseAutoencoder, x: Tensor, rho: float | None = None, threshold: float | None = None) -> dict:
-    """The metrics table for one model on one set (test MSE, mean ρ̂, L0, dead units, variance explained)."""
+    """The metrics table for one model on one set: test MSE, normalised MSE, variance explained, mean ρ̂, L0, dead and dense fractions."""
     threshold = default_threshold(model.config.latent_activation) if threshold is None else threshold
     x_hat, z = reconstruct(model, x)
     x_flat = model.flatten(x.to(x_hat.device))
@@ -70,7 +112,9 @@ def evaluate(model: SparseAutoencoder, x: Tensor, rho: float | None = None, thre
         "mean_rho_hat": mean_activation(z).mean().item(),
         "l0": l0(z, threshold),
         "dead_fraction": dead_fraction(z, threshold),
+        "dense_fraction": dense_fraction(z, threshold),
         "variance_explained": variance_explained(x_flat, x_hat),
+        "normalized_mse": normalized_mse(x_flat, x_hat),
     }
     if rho is not None:
         metrics["rho"] = rho

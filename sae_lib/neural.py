@@ -15,6 +15,7 @@ import torch
 from torch import Tensor
 
 from .data import check_finite
+from .metrics import mmcs  # noqa: F401  (re-exported: the notebooks' dictionary score)
 from .model import SAEConfig, SparseAutoencoder
 from .training import History, TrainConfig, train
 
@@ -110,15 +111,6 @@ def learn_dictionary(samples: Tensor, n_latents: int = 256, l1_lambda: float = 0
     config = TrainConfig(penalty="l1", l1_lambda=l1_lambda, steps=steps, lr=lr, batch_size=batch_size, seed=seed)
     return train(samples, model_config=dictionary_config(samples.shape[1], n_latents), config=config,
                  device=device, progress=False)
-
-
-def mmcs(true_atoms: Tensor | np.ndarray, learned_atoms: Tensor | np.ndarray) -> float:
-    """Mean over true atoms of the best cosine similarity with any learned atom (rows are atoms)."""
-    true = torch.nn.functional.normalize(torch.as_tensor(true_atoms, dtype=torch.float64), dim=1)
-    learned = torch.nn.functional.normalize(torch.as_tensor(learned_atoms, dtype=torch.float64).detach().cpu(), dim=1)
-    if true.shape[1] != learned.shape[1]:
-        raise ValueError(f"atoms must have the same length: {true.shape[1]} vs {learned.shape[1]}")
-    return (true @ learned.T).max(dim=1).values.mean().item()
 
 
 def raw_atoms(model: SparseAutoencoder, standardizer: Standardizer) -> Tensor:

@@ -17,6 +17,8 @@ from .model import SAEConfig, SparseAutoencoder
 from .penalties import check_rho, kl_divergence, l1_penalty, mean_activation
 
 PENALTIES = ("kl", "l1", "none")
+#: Optimiser steps when neither `steps` nor `epochs` is given.
+DEFAULT_STEPS = 3000
 LOSSES = ("mse", "bce")
 
 
@@ -25,14 +27,16 @@ class TrainConfig:
     """How to train: optimiser settings, the sparsity penalty and its weight, and the seed.
 
     `penalty="kl"` adds beta · Σ_j KL(rho ‖ ρ̂_j); `penalty="l1"` adds l1_lambda · mean_i ‖z_i‖₁;
-    `penalty="none"` trains a plain autoencoder. If `steps` is set it replaces `epochs`: training
-    runs for enough whole epochs to take at least that many optimiser steps, so a small data set
-    gets as much training as a large one.
+    `penalty="none"` trains a plain autoencoder. Training length is set by `steps` (optimiser steps,
+    rounded up to whole epochs, so a small data set gets as much training as a large one) or by
+    `epochs`, never both; with neither, DEFAULT_STEPS. The defaults are the course's recipe: Adam at
+    1e-2 for 3,000 steps of 128 takes the classic 784 → 128 → 32 model to a test variance explained
+    of about 0.76 on MNIST (at 1e-3 it would still be near the mean image after 600 steps).
     """
 
-    epochs: int = 10
+    epochs: int | None = None
     batch_size: int = 128
-    lr: float = 1e-3
+    lr: float = 1e-2
     penalty: str = "kl"
     rho: float = 0.05
     beta: float = 5e-3
@@ -48,21 +52,25 @@ class TrainConfig:
             raise ValueError(f"loss must be one of {LOSSES}, got {self.loss!r}")
         if self.penalty == "kl":
             check_rho(self.rho)
-        for name in ("epochs", "batch_size"):
-            if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
-                raise ValueError(f"{name} must be a positive integer, got {getattr(self, name)!r}")
-        if self.steps is not None and (not isinstance(self.steps, int) or self.steps < 1):
-            raise ValueError(f"steps must be a positive integer or None, got {self.steps!r}")
+        if isinstance(self.batch_size, bool) or not isinstance(self.batch_size, int) or self.batch_size < 1:
+            raise ValueError(f"batch_size must be a positive integer, got {self.batch_size!r}")
+        for name in ("epochs", "steps"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+                raise ValueError(f"{name} must be a positive integer or None, got {value!r}")
+        if self.epochs is not None and self.steps is not None:
+            raise ValueError(f"give steps or epochs, not both (got steps={self.steps}, epochs={self.epochs})")
         for name in ("lr", "beta", "l1_lambda"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or math.isnan(value) or value < 0 or (name == "lr" and value == 0):
                 raise ValueError(f"{name} must be a {'positive' if name == 'lr' else 'non-negative'} number, got {value!r}")
 
     def epochs_for(self, n_samples: int) -> int:
-        """Epochs to run on `n_samples` samples: `epochs`, or more if `steps` asks for more."""
-        if self.steps is None:
+        """Whole epochs to run on `n_samples` samples: `epochs`, or enough to take `steps` (default DEFAULT_STEPS)."""
+        if self.epochs is not None:
             return self.epochs
-        return math.ceil(self.steps / math.ceil(n_samples / self.batch_size))
+        steps = DEFAULT_STEPS if self.steps is None else self.steps
+        return math.ceil(steps / math.ceil(n_samples / self.batch_size))
 
 
 @dataclass

@@ -71,3 +71,49 @@ def test_unfinished_answer_says_not_implemented(name, capsys):
 def test_crashing_answer_reports_the_error(capsys):
     ex.check_kl(lambda rho, q: q.nonexistent())
     assert "AttributeError" in capsys.readouterr().out
+
+
+MISTAKES = {
+    "returns None": lambda *args: None,
+    "returns a list": lambda *args: [0.5, 0.5],
+    "returns a string": lambda *args: "0.5",
+    "returns the wrong shape": lambda *args: torch.zeros(3, 7, 2),
+    "returns an integer tensor": lambda *args: torch.ones(3, dtype=torch.long),
+    "raises": lambda *args: 1 / 0,
+    "is not a function": 0.5,
+}
+
+
+@pytest.mark.parametrize("mistake", sorted(MISTAKES))
+@pytest.mark.parametrize("name", sorted(RIGHT))
+def test_a_learners_mistake_is_a_fail_with_a_hint_never_a_crash(name, mistake, capsys):
+    getattr(ex, name)(MISTAKES[mistake])
+    out = capsys.readouterr().out
+    assert out.startswith("FAIL") and len(out.strip().splitlines()) == 1, out
+
+
+def test_mistake_hints_say_what_went_wrong(capsys):
+    ex.check_kl(lambda rho, q: None)
+    assert "returned None" in capsys.readouterr().out
+    ex.check_mean_activation(lambda z: z.mean(dim=0).tolist())
+    assert "expected a torch.Tensor, got a list" in capsys.readouterr().out
+    ex.check_mean_activation(lambda z: z.mean(dim=0, keepdim=True))
+    assert "shape" in capsys.readouterr().out
+    ex.check_mean_activation(lambda z: (z.mean(dim=0) > 0.1).long())
+    assert "floating-point" in capsys.readouterr().out
+
+
+def test_learners_function_cannot_change_the_reference_inputs(capsys):
+    def in_place(z):
+        result = z.mean(dim=0)
+        z.zero_()
+        return result
+    ex.check_mean_activation(in_place)
+    assert capsys.readouterr().out.startswith("PASS")
+
+
+@pytest.mark.parametrize("answer, verdict", [("b", "PASS"), (" B ", "PASS"), ("a", "FAIL"), ("d", "FAIL"),
+                                             (None, "FAIL"), (..., "FAIL"), (3, "FAIL")])
+def test_choice_questions(answer, verdict, capsys):
+    ex.check_choice("question", answer, "b", ("a", "b", "c"), "because.")
+    assert capsys.readouterr().out.startswith(verdict)

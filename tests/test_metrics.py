@@ -4,7 +4,8 @@ import pytest
 import torch
 
 from sae_lib import SparseAutoencoder, evaluate
-from sae_lib.metrics import dead_fraction, decoder_features, default_threshold, l0, variance_explained
+from sae_lib.metrics import (dead_fraction, decoder_features, default_threshold, dense_fraction, feature_density, l0,
+                             mmcs, normalized_mse, variance_explained)
 
 
 def test_l0_and_dead_units_count_activity_above_threshold():
@@ -25,10 +26,40 @@ def test_variance_explained_is_one_for_perfect_and_zero_for_the_mean():
 def test_evaluate_reports_the_metrics_table(mnist):
     torch.manual_seed(0)
     m = evaluate(SparseAutoencoder(), mnist.test_images[:100], rho=0.05)
-    assert set(m) == {"test_mse", "mean_rho_hat", "l0", "dead_fraction", "variance_explained", "rho"}
+    assert set(m) == {"test_mse", "mean_rho_hat", "l0", "dead_fraction", "dense_fraction", "variance_explained",
+                      "normalized_mse", "rho"}
     assert 0.4 < m["mean_rho_hat"] < 0.6 and m["l0"] > 20  # fresh sigmoid units sit near 0.5
 
 
 def test_decoder_features_of_a_linear_decoder_are_its_columns():
     model = SparseAutoencoder(hidden_dims=(), latent_dim=10, latent_activation="relu", output_activation="none")
     torch.testing.assert_close(decoder_features(model), model.decoder[0].weight.T.detach())
+
+
+def test_feature_density_and_dense_units():
+    z = torch.tensor([[0.9, 0.0, 0.2], [0.8, 0.0, 0.0], [0.7, 0.0, 0.0], [0.6, 0.5, 0.0]])
+    torch.testing.assert_close(feature_density(z, 0.1), torch.tensor([1.0, 0.25, 0.25]))
+    assert dense_fraction(z, 0.1) == pytest.approx(1 / 3)  # unit 0 is always on: dead_fraction cannot see it
+    assert dead_fraction(z, 0.1) == 0.0 and dense_fraction(z, 0.1, max_density=0.2) == pytest.approx(1.0)
+
+
+def test_normalized_mse_counts_the_offset_that_variance_explained_ignores():
+    x = torch.rand(200, 50)
+    assert normalized_mse(x, x) == pytest.approx(0.0)
+    assert normalized_mse(x, x.mean(dim=0, keepdim=True).expand_as(x)) == pytest.approx(1.0)
+    shifted = x + 0.2  # right shape, wrong level: the residual has a constant mean
+    assert variance_explained(x, shifted) == pytest.approx(1.0)
+    assert normalized_mse(x, shifted) > 0.3
+    noisy = x + 0.1 * torch.randn_like(x)
+    assert 1 - normalized_mse(x, noisy) <= variance_explained(x, noisy) + 1e-6
+
+
+def test_mmcs_both_directions_see_missing_and_junk_atoms():
+    true = torch.eye(4)
+    assert mmcs(true, true * 3) == pytest.approx(1.0)
+    half = true[:2]  # finds only two of the four atoms
+    assert mmcs(true, half) == pytest.approx(0.5) and mmcs(half, true) == pytest.approx(1.0)
+    junk = torch.cat([true, torch.ones(4, 4)])  # all found, plus four copies of a junk atom
+    assert mmcs(true, junk) == pytest.approx(1.0) and mmcs(junk, true) == pytest.approx((4 + 4 * 0.5) / 8)
+    with pytest.raises(ValueError, match="same dim"):
+        mmcs(torch.eye(3), torch.eye(4))

@@ -46,7 +46,7 @@ def test_mmcs_known_cases():
     assert mmcs(atoms, 3 * atoms[torch.randperm(20)]) == pytest.approx(1.0)  # order and scale do not matter
     assert mmcs(atoms, torch.cat([atoms[:10], -atoms[10:]])) < 1.0  # sign does: codes are non-negative
     assert mmcs(torch.eye(4), torch.tensor([[1.0, 1, 0, 0]])) == pytest.approx(2 ** -0.5 / 2)
-    with pytest.raises(ValueError, match="same length"):
+    with pytest.raises(ValueError, match="same dim"):
         mmcs(atoms, torch.randn(3, 5))
 
 

@@ -5,6 +5,7 @@ import torch
 
 from sae_lib import SAEConfig, SparseAutoencoder, TrainConfig, evaluate, fit, train
 from sae_lib.metrics import reconstruct
+from sae_lib.training import DEFAULT_STEPS
 
 
 def test_short_run_lowers_loss_and_moves_mean_activation_toward_rho(mnist):
@@ -37,10 +38,22 @@ def test_l1_and_none_penalties(mnist):
     assert plain[1].train_sparsity == [0.0] * len(plain[1].train_sparsity)
 
 
-def test_steps_replace_epochs():
-    assert TrainConfig(epochs=10, batch_size=100, steps=95).epochs_for(1000) == 10
-    assert TrainConfig(epochs=10, batch_size=128, steps=3000).epochs_for(4000) == 94
+def test_steps_or_epochs_set_the_training_length():
+    assert TrainConfig(batch_size=100, steps=95).epochs_for(1000) == 10
+    assert TrainConfig(batch_size=128, steps=3000).epochs_for(4000) == 94
     assert TrainConfig(epochs=7).epochs_for(4000) == 7
+    assert TrainConfig().epochs_for(4000) == TrainConfig(steps=DEFAULT_STEPS).epochs_for(4000) == 94
+    with pytest.raises(ValueError, match="steps or epochs, not both"):
+        TrainConfig(epochs=10, steps=95)
+
+
+def test_default_recipe_learns(mnist):
+    """`train(x)` with no settings must beat the mean image by a wide margin (the course's recipe)."""
+    model, history = train(mnist.train_images, progress=False, device="cpu")
+    m = evaluate(model, mnist.test_images, rho=TrainConfig().rho)
+    assert history.steps >= DEFAULT_STEPS
+    assert m["variance_explained"] >= 0.72
+    assert m["mean_rho_hat"] == pytest.approx(TrainConfig().rho, rel=0.25)
 
 
 def test_nan_loss_fails_fast_naming_epoch_and_step(mnist):
