@@ -145,8 +145,18 @@ for latent in [32, 784, 2048]:
 # %% [markdown]
 # ## One forward pass
 #
-# `forward` returns the reconstruction and the code. Before training, the sigmoid codes sit near
-# 0.5 (nothing is sparse yet) and the reconstructions are grey noise.
+# `forward` returns the reconstruction and the code.
+#
+# ### Predict first
+#
+# PyTorch initialises each `Linear` layer's weights and biases small and centred on 0. Before any
+# training, what will the average activation of the sigmoid code be: about `"0"`, `"0.5"` or `"1"`?
+
+# %%
+# NBVAL_CHECK_OUTPUT
+answer = "0.5"  # your prediction
+exercises.check_choice("mean activation of an untrained sigmoid code", answer, "0.5", ("0", "0.5", "1"),
+                       "Small weights give pre-activations near 0, and σ(0) = 0.5: nothing is sparse yet.")
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -154,9 +164,15 @@ with torch.no_grad():
     x_hat, z = model(x)
 print("reconstruction:", tuple(x_hat.shape), " code:", tuple(z.shape))
 print(f"mean activation of the untrained code: {z.mean():.2f}")
+assert 0.4 < z.mean() < 0.6
 
 # %%
 plots.plot_reconstructions(x, x_hat, n=8)
+
+# %% [markdown]
+# Untrained, every digit comes back as the same grey noise. Keep this picture in mind: a trained
+# model whose reconstructions all look alike (all grey, or all the same blurred average digit) has
+# not learned, whatever its loss curve says.
 
 # %% [markdown]
 # ### Exercise 2: mean activation per unit
@@ -186,7 +202,8 @@ exercises.check_mean_activation(my_rho_hat)
 #
 # * `load_mnist()` gives float tensors in [0, 1], from the download, the cache, or the offline sample.
 # * `SparseAutoencoder` is an encoder and a mirrored decoder; the default is 784 → 128 → 32 → 128 → 784
-#   with sigmoid codes and outputs, 209,968 parameters.
+#   with sigmoid codes and outputs (its parameter count is printed above).
+# * Untrained, a sigmoid code sits near 0.5 everywhere: sparsity has to be learned.
 # * The code can be smaller (under-complete) or larger (over-complete) than the input.
 #
 # Next, **03 · Training** adds the KL penalty to the loss and trains the model.
