@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import torch
 
-from .metrics import dead_fraction, l0, variance_explained
+from .metrics import dead_fraction, evaluate, l0, variance_explained
 from .model import SAEConfig, SparseAutoencoder
 from .penalties import kl_divergence, kl_gradient, mean_activation
 
@@ -171,6 +171,31 @@ def check_variance_explained(fn: Callable) -> None:
                    "Take the variance of each pixel over the samples (dim=0), sum over pixels, for x − x̂ and for x.")
 
 
+#: The tuning exercise of notebook 04: a one-layer 784 → 64 sigmoid SAE, 1,000 Adam steps, target ρ = 0.1.
+TUNE = {"rho": 0.1, "latent_dim": 64, "steps": 1000, "rho_tolerance": 0.2, "min_variance_explained": 0.72}
+
+
+def check_tuned_beta(beta: object, data: object, device: str | torch.device | None = None) -> None:
+    """Train the notebook-04 model with the learner's β; PASS when ρ̂ is within 20 % of ρ = 0.1 and VE ≥ 0.72."""
+    from .training import TrainConfig, train  # imported here: only this checker trains
+
+    name = "tune β for ρ = 0.1"
+    if beta is None or beta is ...:
+        return _report(name, False, "no answer yet: set beta to a number ≥ 0 (the sweep above is a good guide)")
+    if isinstance(beta, bool) or not isinstance(beta, (int, float)) or not math.isfinite(beta) or beta < 0:
+        return _report(name, False, f"beta must be a finite number ≥ 0, got {_short(beta)}")
+    model, _ = train(data.train_images, None, SAEConfig(hidden_dims=(), latent_dim=TUNE["latent_dim"]),
+                     TrainConfig(rho=TUNE["rho"], beta=float(beta), steps=TUNE["steps"]), device=device, progress=False)
+    m = evaluate(model, data.test_images, rho=TUNE["rho"])
+    found = f"β = {beta:g}: mean ρ̂ {m['mean_rho_hat']:.3f}, variance explained {m['variance_explained']:.3f}"
+    if abs(m["mean_rho_hat"] - TUNE["rho"]) > TUNE["rho_tolerance"] * TUNE["rho"]:
+        return _report(name, False, f"{found}; ρ̂ is more than 20 % from ρ = 0.1: raise β")
+    if m["variance_explained"] < TUNE["min_variance_explained"]:
+        return _report(name, False, f"{found}; variance explained is below 0.72: lower β")
+    _report(name, True)
+    print(f"      {found}")
+
+
 def check_l0(fn: Callable) -> None:
     """fn(z, threshold) → mean number of units per input whose |z| exceeds the threshold."""
     return _compare("L0", fn, l0, [(_codes(7), 0.1), (_codes(8), 0.5), (_codes(9) - 0.5, 0.2)],
@@ -182,6 +207,13 @@ def check_dead_fraction(fn: Callable) -> None:
     """fn(z, threshold) → fraction of units never above the threshold on any input."""
     return _compare("dead units", fn, dead_fraction, [(_codes(10), 0.5), (_codes(11), 0.97), (_codes(12) * 0, 0.1)],
                    "A unit is dead when |z| ≤ threshold in every row; return the fraction of such columns.")
+
+
+def check_top_digits(fn: Callable) -> None:
+    """fn(z, unit, k) → indices of the k inputs with the largest activation of `unit`, largest first."""
+    return _compare("top-activating inputs", fn, lambda z, unit, k: z[:, unit].topk(k).indices,
+                    [(_codes(17), 3, 5), (_codes(18, n=30, units=5), 0, 1)],
+                    "Take column `unit` of z and use .topk(k).indices (or argsort(descending=True)[:k]).")
 
 
 def check_class_means(fn: Callable) -> None:

@@ -102,6 +102,21 @@ def decoder_features(model: SparseAutoencoder) -> Tensor:
         return (model.decode(eye) - model.decode(torch.zeros(1, model.config.latent_dim, device=device))).cpu()
 
 
+def baselines(train_x: Tensor, test_x: Tensor, n_components: int) -> dict[str, dict[str, float]]:
+    """Test MSE and variance explained of two honest baselines fitted on `train_x`: the mean training
+    input (every test input "reconstructed" as it), and PCA keeping `n_components` directions."""
+    from sklearn.decomposition import PCA  # imported here: scikit-learn takes a second to import
+
+    train_x = train_x.reshape(len(train_x), -1).cpu().double()
+    test_x = test_x.reshape(len(test_x), -1).cpu().double()
+    mean = train_x.mean(dim=0, keepdim=True).expand_as(test_x)
+    pca = PCA(n_components=n_components, random_state=0).fit(train_x.numpy())
+    x_pca = torch.as_tensor(pca.inverse_transform(pca.transform(test_x.numpy())))
+    return {name: {"test_mse": F.mse_loss(x_hat, test_x).item(), "variance_explained": variance_explained(test_x, x_hat),
+                   "normalized_mse": normalized_mse(test_x, x_hat)}
+            for name, x_hat in [("mean image", mean), (f"PCA-{n_components}", x_pca)]}
+
+
 def evaluate(model: SparseAutoencoder, x: Tensor, rho: float | None = None, threshold: float | None = None) -> dict:
     """The metrics table for one model on one set: test MSE, normalised MSE, variance explained, mean ρ̂, L0, dead and dense fractions."""
     threshold = default_threshold(model.config.latent_activation) if threshold is None else threshold

@@ -24,6 +24,15 @@ def check_rho(rho: float | Tensor) -> float:
     return float(rho)
 
 
+def check_weight(name: str, value: float) -> float:
+    """Return a penalty weight (β, λ) as a float, or raise ValueError unless it is a finite number ≥ 0."""
+    if isinstance(value, Tensor) and value.numel() == 1:
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number ≥ 0, got {value!r}")
+    return float(value)
+
+
 def mean_activation(z: Tensor) -> Tensor:
     """ρ̂_j: each latent unit's mean activation over the batch (dimension 0)."""
     if z.dim() != 2:

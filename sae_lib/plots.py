@@ -6,15 +6,20 @@ when returned, never pile up in memory, and work in scripts with no display.
 
 from __future__ import annotations
 
+import io
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import torch
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import FormatStrFormatter, NullFormatter
+from PIL import Image
 from torch import Tensor
 
+from .metrics import feature_density
 from .training import History
 
 
@@ -129,8 +134,106 @@ def plot_mean_activation(z: Tensor, rho: float | None = None, path: str | Path |
     return finish(fig, path)
 
 
-def plot_decoder_features(features: Tensor, ncols: int = 8, path: str | Path | None = None) -> Figure:
-    """Decoder features (one row per latent unit, e.g. from metrics.decoder_features) as image tiles."""
-    fig = image_grid(as_images(features), ncols, [f"unit {j}" for j in range(len(features))],
+def plot_top_activations(features: Tensor, images: Tensor, z: Tensor, units: Sequence[int], k: int = 8,
+                         path: str | Path | None = None) -> Figure:
+    """One row per unit: its feature (red adds ink, blue removes it), then the k inputs that activate it most."""
+    feature_images, inputs = as_images(features), as_images(images)
+    fig = Figure(figsize=(1.1 * (k + 1.3), 1.25 * len(units)))
+    axes = fig.subplots(len(units), k + 1, squeeze=False)
+    for row, unit in zip(axes, units):
+        lim = np.abs(feature_images[unit]).max()
+        row[0].imshow(feature_images[unit], cmap="RdBu_r", vmin=-lim, vmax=lim)
+        row[0].set_title(f"unit {unit}", fontsize=8)
+        values, top = torch.as_tensor(z)[:, unit].detach().cpu().topk(k)
+        for ax, i, value in zip(row[1:], top.tolist(), values.tolist()):
+            ax.imshow(inputs[i], cmap="gray", vmin=0, vmax=1)
+            ax.set_title(f"{value:.2f}", fontsize=7)
+    for ax in axes.flat:
+        ax.set_axis_off()
+    fig.suptitle("each unit's feature, then the test inputs it responds to most (activation above each)", fontsize=9)
+    return finish(fig, path)
+
+
+def plot_feature_density(codes: dict[str, Tensor], threshold: float, path: str | Path | None = None) -> Figure:
+    """Histogram of log₁₀ feature density (each unit's firing rate) for several models; dead units at the left edge."""
+    fig = Figure(figsize=(7, 3.2))
+    ax = fig.subplots()
+    bins = np.linspace(-4, 0, 33)
+    for name, z in codes.items():
+        density = feature_density(z.detach().cpu(), threshold).numpy()
+        ax.hist(np.log10(np.clip(density, 1e-4, 1)), bins=bins, histtype="step", linewidth=2, label=name)
+    ax.set(xlabel="log₁₀ feature density (fraction of inputs a unit is active on; dead units at −4)",
+           ylabel="units", title="feature density")
+    ax.legend(fontsize=8)
+    return finish(fig, path)
+
+
+def plot_decoder_features(features: Tensor, ncols: int = 8, path: str | Path | None = None,
+                          name: str = "unit") -> Figure:
+    """Features (one row per latent unit, e.g. decoder columns) as image tiles titled `name j`; red +, blue −."""
+    fig = image_grid(as_images(features), ncols, [f"{name} {j}" for j in range(len(features))],
                      cmap="RdBu_r", symmetric=True)
     return finish(fig, path)
+
+
+def _canvas_png(canvas: FigureCanvasAgg) -> bytes:
+    """Encode what is on an Agg canvas now as PNG bytes (without drawing it again)."""
+    buffer = io.BytesIO()
+    Image.fromarray(np.asarray(canvas.buffer_rgba())).save(buffer, format="png", compress_level=1)
+    return buffer.getvalue()
+
+
+class SparsityFigure:
+    """The sparsity explorer's figure: test digits above their reconstructions, a histogram of the
+    code, and each unit's mean activation against ρ. `render` returns a PNG in ~20 ms.
+
+    Drawing a whole figure (axes, ticks, text) takes far longer than the data, so it is drawn by
+    *blitting*: the static parts are drawn once per number of units and kept as a pixel buffer; each
+    update restores that buffer and draws only the artists marked `animated=True` on top of it.
+    """
+
+    def __init__(self, n_digits: int = 8, max_units: int = 128, side: int = 28) -> None:
+        self.figure = Figure(figsize=(10, 4.8), dpi=72)
+        self.canvas = FigureCanvasAgg(self.figure)
+        grid = self.figure.add_gridspec(2, 3)
+        ax_rec = self.figure.add_subplot(grid[0, :])
+        ax_hist, self._ax_mean = self.figure.add_subplot(grid[1, 0]), self.figure.add_subplot(grid[1, 1:])
+        ax_rec.set_axis_off()
+        ax_rec.set_title("test digits (top) and their reconstructions (bottom)", fontsize=10)
+        # animated=True keeps these out of canvas.draw(): they are drawn by hand over the cached background
+        self._mosaic = ax_rec.imshow(np.zeros((2 * side, n_digits * side)), cmap="gray", vmin=0, vmax=1, animated=True)
+        self._bins = np.linspace(0, 1, 26)
+        self._hist = ax_hist.stairs(np.ones(25), self._bins, fill=True, animated=True)
+        ax_hist.set(yscale="log", ylim=(0.8, 500 * max_units), xlabel="activation", title="latent activations")
+        self._bars = self._ax_mean.vlines(np.arange(max_units), 1e-4, 1e-4, linewidth=3, animated=True)
+        self._rho_line = self._ax_mean.axhline(0.05, color="tab:red", linestyle="--", animated=True)
+        self._ax_mean.set(yscale="log", ylim=(1e-3, 1), xlabel="latent unit", ylabel="mean activation ρ̂",
+                          title="mean activation per unit (bars) vs target ρ (red)")
+        for axis in (ax_hist.yaxis, self._ax_mean.yaxis):  # plain tick labels: mathtext ones are slow to draw
+            axis.set_major_formatter(FormatStrFormatter("%g"))
+            axis.set_minor_formatter(NullFormatter())
+        self.figure.tight_layout()
+        self._backgrounds: dict[int, object] = {}
+
+    def _background(self, n_units: int) -> object:
+        """The figure without its animated artists, x axis sized for `n_units` (drawn once per size, then reused)."""
+        if n_units not in self._backgrounds:
+            self._ax_mean.set_xlim(-0.5, n_units - 0.5)
+            self.canvas.draw()
+            self._backgrounds[n_units] = self.canvas.copy_from_bbox(self.figure.bbox)
+        return self._backgrounds[n_units]
+
+    def render(self, digits: Tensor, x_hat: Tensor, z: Tensor, rho: float) -> bytes:
+        """Show `digits` over their reconstructions `x_hat`, and the codes `z` of a test set; return PNG bytes."""
+        top, bottom = np.concatenate(list(as_images(digits)), axis=1), np.concatenate(list(as_images(x_hat)), axis=1)
+        self._mosaic.set_data(np.concatenate([top, bottom], axis=0))
+        z = z.detach().cpu()
+        counts, _ = np.histogram(z.numpy(), bins=self._bins)
+        self._hist.set_data(np.maximum(counts, 1e-3))  # log axis: empty bins drawn just below it
+        rho_hat = z.mean(dim=0).numpy()
+        self._bars.set_segments([[(j, 1e-4), (j, max(r, 1e-4))] for j, r in enumerate(rho_hat)])
+        self._rho_line.set_ydata([rho, rho])
+        self.canvas.restore_region(self._background(len(rho_hat)))
+        for artist in (self._mosaic, self._hist, self._bars, self._rho_line):
+            self.figure.draw_artist(artist)
+        return _canvas_png(self.canvas)

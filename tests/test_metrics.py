@@ -63,3 +63,14 @@ def test_mmcs_both_directions_see_missing_and_junk_atoms():
     assert mmcs(true, junk) == pytest.approx(1.0) and mmcs(junk, true) == pytest.approx((4 + 4 * 0.5) / 8)
     with pytest.raises(ValueError, match="same dim"):
         mmcs(torch.eye(3), torch.eye(4))
+
+
+def test_baselines_mean_image_scores_zero_and_pca_matches_its_rank(mnist):
+    from sae_lib.metrics import baselines
+
+    x, t = mnist.train_images[:1000], mnist.test_images[:300]
+    b = baselines(x, t, 16)
+    assert set(b) == {"mean image", "PCA-16"}
+    assert abs(b["mean image"]["variance_explained"]) < 0.02 and b["mean image"]["normalized_mse"] > 0.98
+    assert 0.5 < b["PCA-16"]["variance_explained"] < 0.9 and b["PCA-16"]["test_mse"] < b["mean image"]["test_mse"]
+    assert baselines(x, t, 64)["PCA-64"]["variance_explained"] > b["PCA-16"]["variance_explained"]

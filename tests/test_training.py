@@ -43,6 +43,7 @@ def test_steps_or_epochs_set_the_training_length():
     assert TrainConfig(batch_size=128, steps=3000).epochs_for(4000) == 94
     assert TrainConfig(epochs=7).epochs_for(4000) == 7
     assert TrainConfig().epochs_for(4000) == TrainConfig(steps=DEFAULT_STEPS).epochs_for(4000) == 94
+    assert TrainConfig().steps == DEFAULT_STEPS and TrainConfig(epochs=3).steps is None  # epochs replace the default
     with pytest.raises(ValueError, match="steps or epochs, not both"):
         TrainConfig(epochs=10, steps=95)
 

@@ -8,7 +8,29 @@ from sae_lib.widgets import SparsityExplorer, kl_curve_widget
 
 @pytest.fixture(scope="module")
 def explorer(mnist):
-    return SparsityExplorer(mnist, rho=0.05, beta=0.1, n_train=1000, base_steps=300)
+    return SparsityExplorer(mnist, rho=0.05, beta=0.1, latent_dim=32, n_train=1000, base_steps=300)
+
+
+@pytest.fixture(scope="module")
+def default_explorer(mnist):
+    return SparsityExplorer(mnist)
+
+
+def test_default_setting_learns_and_meets_its_target(default_explorer):
+    """The explorer's first picture must show a model that learned (issue 10's floor), not the mean digit."""
+    m = default_explorer.metrics
+    assert m["variance_explained"] >= 0.6
+    assert m["mean_rho_hat"] == pytest.approx(m["rho"], rel=0.25)
+    assert "mean image" in default_explorer.readout.value and "PCA-128" in default_explorer.readout.value
+
+
+def test_beta_range_runs_from_no_effect_to_a_swamped_reconstruction(default_explorer):
+    none = default_explorer.set(beta=0.0).metrics
+    tiny = default_explorer.set(beta=1e-4).metrics
+    huge = default_explorer.set(beta=10.0).metrics
+    assert none["mean_rho_hat"] > 0.3 and tiny["mean_rho_hat"] > 0.2  # dense: no visible sparsity
+    assert huge["mean_rho_hat"] == pytest.approx(huge["rho"], rel=0.25)
+    assert huge["variance_explained"] < none["variance_explained"] - 0.2
 
 
 def test_new_rho_retrains_and_mean_activation_follows(explorer):
@@ -43,12 +65,13 @@ def test_cached_setting_returns_without_retraining(explorer):
 
 
 def test_latent_size_slider(explorer):
-    explorer.set(latent_dim=16)
-    assert explorer.model.config.latent_dim == 16 and "of 16" in explorer.readout.value
+    explorer.set(latent_dim=64)
+    assert explorer.model.config.latent_dim == 64 and "of 64" in explorer.readout.value
 
 
 @pytest.mark.parametrize("kwargs, match", [({"rho": 0.0}, "rho"), ({"rho": 1.5}, "rho"), ({"beta": -0.1}, "beta"),
-                                           ({"beta": float("nan")}, "beta"), ({"latent_dim": 7}, "latent_dim")])
+                                           ({"beta": float("nan")}, "beta"), ({"beta": float("inf")}, "beta"),
+                                           ({"latent_dim": 7}, "latent_dim")])
 def test_invalid_settings_raise(explorer, kwargs, match):
     with pytest.raises(ValueError, match=match):
         explorer.set(**kwargs)
@@ -73,3 +96,31 @@ def test_kl_curve_widget_redraws_when_rho_moves():
     assert image.value != before and before[:4] == b"\x89PNG"
     with pytest.raises(ValueError, match="rho"):
         kl_curve_widget(1.0)
+
+
+def test_warm_start_trainer_gives_the_same_model_whatever_the_order(mnist):
+    import torch
+
+    from sae_lib.training import WarmStartTrainer
+
+    def weights(order):
+        trainer = WarmStartTrainer(mnist.train_images[:500], steps=20, base_steps=30)
+        models = {key: trainer.train(*key) for key in order}
+        return models[(0.1, 0.03, 32)].encoder[0].weight
+
+    threads = torch.get_num_threads()
+    first = weights([(0.1, 0.03, 32), (0.02, 1.0, 32)])
+    assert torch.equal(first, weights([(0.02, 1.0, 32), (0.1, 0.03, 32)]))
+    assert torch.get_num_threads() == threads  # the one-thread training does not outlive the call
+
+
+def test_sparsity_figure_redraws_from_data():
+    import torch
+
+    from sae_lib.plots import SparsityFigure
+
+    figure = SparsityFigure(n_digits=4, max_units=16)
+    digits = torch.rand(4, 1, 28, 28)
+    a = figure.render(digits, digits.reshape(4, -1), torch.rand(50, 16) * 0.1, rho=0.05)
+    b = figure.render(digits, torch.zeros(4, 784), torch.rand(50, 8), rho=0.2)
+    assert a[:4] == b[:4] == b"\x89PNG" and a != b
