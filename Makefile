@@ -28,7 +28,7 @@ notebooks: $(STAMP)  ## re-run every notebook and store its outputs
 	$(BIN)/python scripts/execute_notebooks.py
 
 bench: $(STAMP)  ## measure, print, and write the results into README.md
-	$(BIN)/python benchmarks/training_speed.py
+	$(BIN)/python benchmarks/time_to_quality.py
 	$(BIN)/python benchmarks/explorer_latency.py
 	$(BIN)/python benchmarks/neural_dictionary.py
 	$(BIN)/python benchmarks/notebook_runtime.py

@@ -1,41 +1,52 @@
 """Command line: `python -m sae_lib train …` and `python -m sae_lib infer …`.
 
-`train` has two flavours. Without --data-path it trains on MNIST (the classic script's flags and
-defaults). With --data-path recordings.npy ([neurons, time, presentations]) it learns an
-over-complete dictionary with an L1 penalty, keeps the model with the best validation loss as
-OUTPUT_DIR/checkpoints/best_model.pt, and writes the config used and a loss plot. `infer` applies a
-saved neural-data model to recordings and writes codes, reconstruction errors and figures.
-Expected failures print one line on stderr and exit with status 1 (2 for bad flags).
+`train` has two flavours. Without --data-path it trains on MNIST. With --data-path recordings.npy
+([neurons, time, presentations]) it learns an over-complete dictionary with an L1 penalty, keeps the
+model with the best validation loss as OUTPUT_DIR/checkpoints/best_model.pt, and writes the config
+used and a loss plot. `infer` applies a saved neural-data model to recordings and writes codes,
+reconstruction errors and figures. Expected failures print one line on stderr and exit with status 1
+(2 for bad flags); a failed or diverging run never replaces a checkpoint.
 """
 
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import sys
+import tempfile
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 import torch
-from matplotlib.figure import Figure
 
 from . import checkpoint, plots
 from .data import load_mnist
-from .metrics import reconstruct
+from .metrics import l0, reconstruct
 from .model import SAEConfig, SparseAutoencoder
-from .neural import Standardizer, dictionary_config, load_recording, to_samples
-from .training import History, TrainConfig, default_device, fit
+from .neural import Standardizer, dictionary_config, load_recording, to_samples, train_validation_split
+from .training import DEFAULT_STEPS, KeepBest, TrainConfig, default_device, fit
+
+__all__ = ["build_parser", "main"]
+
+#: Library defaults per flavour, for flags whose default depends on the data.
+_MNIST_DEFAULTS = {"lr": TrainConfig().lr, "penalty": "kl", "sparsity_weight": TrainConfig().l1_lambda}
+_RECORDING_DEFAULTS = {"lr": 2e-3, "penalty": "l1", "sparsity_weight": 0.02}
+_SEED_DEFAULTS = """\
+The seed scripts' defaults, to reproduce their runs: MNIST --h-dims 20 --lr 1e-4 --batch-size 64
+--epochs 20 --sparsity-lambda 0.2 --sparsity-target 0.01; recordings --embedding-dim 1024
+--sparsity-weight 1e-3 --epochs 100 --batch-size 32 --lr 1e-4 (at lr 1e-4 the MNIST model barely
+leaves the mean image in 20 epochs of the offline sample: the library's defaults learn)."""
 
 
-class OneLineParser(argparse.ArgumentParser):
+class _OneLineParser(argparse.ArgumentParser):
     """An ArgumentParser whose errors are one line on stderr (no usage block), exit status 2."""
 
     def error(self, message: str) -> None:
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def checked(kind: type, low: float, high: float = float("inf"), low_open: bool = False, high_open: bool = False):
+def _checked(kind: type, low: float, high: float = float("inf"), low_open: bool = False, high_open: bool = False):
     """An argparse type that parses `kind` and checks it lies in [low, high] (ends open when asked)."""
     def parse(text: str):
         try:
@@ -51,7 +62,7 @@ def checked(kind: type, low: float, high: float = float("inf"), low_open: bool =
     return parse
 
 
-def widths(text: str) -> list[int]:
+def _widths(text: str) -> list[int]:
     """Parse comma-separated layer widths such as '128,32' (the last one is the latent size)."""
     try:
         values = [int(part) for part in text.split(",")]
@@ -64,25 +75,37 @@ def widths(text: str) -> list[int]:
 
 def build_parser() -> argparse.ArgumentParser:
     """The `train` and `infer` subcommands with every flag documented."""
-    parser = OneLineParser(prog="python -m sae_lib", description=__doc__.split("\n\n")[0])
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
-    positive_int, positive = checked(int, 1), checked(float, 0, low_open=True)
-    t = commands.add_parser("train", help="train a sparse autoencoder on MNIST or on neural recordings")
+    parser = _OneLineParser(prog="python -m sae_lib", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
+    positive_int, positive = _checked(int, 1), _checked(float, 0, low_open=True)
+    t = commands.add_parser("train", help="train a sparse autoencoder on MNIST or on neural recordings",
+                            epilog=_SEED_DEFAULTS)
     t.add_argument("--data-path", type=Path, help="recordings .npy [neurons, time, presentations]; omit for MNIST")
-    t.add_argument("--batch-size", type=positive_int, help="batch size (default 64 on MNIST, 32 on recordings)")
-    t.add_argument("--epochs", type=positive_int, help="epochs (default 20 on MNIST, 100 on recordings)")
-    t.add_argument("--lr", type=positive, default=1e-4, help="Adam learning rate (default 1e-4)")
+    t.add_argument("--batch-size", type=positive_int, default=128, help="batch size (default 128)")
+    t.add_argument("--steps", type=positive_int, default=DEFAULT_STEPS,
+                   help=f"Adam steps, rounded up to whole epochs (default {DEFAULT_STEPS}); --epochs replaces it")
+    t.add_argument("--epochs", type=positive_int, help="train this many epochs instead of --steps")
+    t.add_argument("--lr", type=positive, help=f"Adam learning rate (default {_MNIST_DEFAULTS['lr']:g} on MNIST, "
+                                               f"{_RECORDING_DEFAULTS['lr']:g} on recordings)")
     t.add_argument("--in-dims", type=positive_int, default=784, help="input size on MNIST (default 784)")
-    t.add_argument("--h-dims", type=widths, default=[20], help="MNIST: comma-separated widths, the last is the latent size (default 20)")
-    t.add_argument("--sparsity-lambda", type=checked(float, 0), default=0.2, help="β, the weight of the sparsity penalty on MNIST (default 0.2)")
-    t.add_argument("--sparsity-target", type=checked(float, 0, 1, True, True), default=0.01, help="ρ, the KL target mean activation (default 0.01)")
+    t.add_argument("--h-dims", type=_widths, default=[128, 32],
+                   help="MNIST: comma-separated widths, the last is the latent size (default 128,32)")
     t.add_argument("--penalty", choices=["kl", "l1"], help="sparsity penalty (default kl on MNIST, l1 on recordings)")
-    t.add_argument("--download-mnist", action=argparse.BooleanOptionalAction, default=True, help="download MNIST if it is not cached (default yes)")
+    t.add_argument("--sparsity-lambda", type=_checked(float, 0), default=TrainConfig().beta,
+                   help=f"β, the weight of the KL penalty (default {TrainConfig().beta:g})")
+    t.add_argument("--sparsity-target", type=_checked(float, 0, 1, True, True), default=TrainConfig().rho,
+                   help=f"ρ, the KL target mean activation (default {TrainConfig().rho:g})")
+    t.add_argument("--sparsity-weight", type=_checked(float, 0),
+                   help=f"λ, the weight of the L1 penalty (default {_MNIST_DEFAULTS['sparsity_weight']:g} on MNIST, "
+                        f"{_RECORDING_DEFAULTS['sparsity_weight']:g} on recordings)")
+    t.add_argument("--download-mnist", action=argparse.BooleanOptionalAction, default=True,
+                   help="download MNIST if it is not cached (default yes)")
     t.add_argument("--save-model", action="store_true", help="MNIST: save the trained model to OUTPUT_DIR/sae_mnist.pt")
     t.add_argument("--num-samples", type=positive_int, default=5, help="reconstructions to plot (default 5)")
-    t.add_argument("--save-plots", action=argparse.BooleanOptionalAction, default=True, help="save reconstruction and loss plots as PNG (default yes)")
-    t.add_argument("--embedding-dim", type=positive_int, default=1024, help="recordings: dictionary size, over-complete (default 1024)")
-    t.add_argument("--sparsity-weight", type=checked(float, 0), default=1e-3, help="recordings: L1 weight λ (default 1e-3)")
+    t.add_argument("--save-plots", action=argparse.BooleanOptionalAction, default=True,
+                   help="save reconstruction and loss plots as PNG (default yes)")
+    t.add_argument("--embedding-dim", type=positive_int, default=1024,
+                   help="recordings: dictionary size, over-complete (default 1024)")
     t.add_argument("--output-dir", type=Path, default=Path("outputs"), help="where results go (default ./outputs)")
     t.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     t.add_argument("--device", default=None, help="cpu, cuda, cuda:1 … (default: cuda when available)")
@@ -96,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def device_of(name: str | None) -> torch.device:
+def _device(name: str | None) -> torch.device:
     """The requested device, checked; CUDA when available by default."""
     device = torch.device(name) if name else default_device()
     if device.type == "cuda" and not torch.cuda.is_available():
@@ -104,70 +127,69 @@ def device_of(name: str | None) -> torch.device:
     return device
 
 
-def train_mnist(args: argparse.Namespace) -> None:
+def _writable(directory: Path) -> Path:
+    """Create `directory` and prove it can take a file, before any training time is spent."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=directory):
+            pass
+    except OSError as error:
+        raise OSError(f"cannot write to --output-dir {directory}: {error.strerror or error}") from None
+    return directory
+
+
+def _train_config(args: argparse.Namespace, defaults: dict) -> TrainConfig:
+    """The TrainConfig the flags ask for, with the flavour's defaults for unset flags."""
+    return TrainConfig(steps=None if args.epochs else args.steps, epochs=args.epochs, batch_size=args.batch_size,
+                       lr=args.lr or defaults["lr"], penalty=args.penalty or defaults["penalty"],
+                       rho=args.sparsity_target, beta=args.sparsity_lambda,
+                       l1_lambda=defaults["sparsity_weight"] if args.sparsity_weight is None else args.sparsity_weight,
+                       seed=args.seed)
+
+
+def _train_mnist(args: argparse.Namespace) -> None:
     """The MNIST flavour: KL (or L1) sparse autoencoder, optional checkpoint and plots."""
+    out = _writable(args.output_dir)
+    config = _train_config(args, _MNIST_DEFAULTS)
     data = load_mnist(download=args.download_mnist)
     *hidden, latent = args.h_dims
-    model_config = SAEConfig(input_dim=args.in_dims, hidden_dims=tuple(hidden), latent_dim=latent)
-    penalty = args.penalty or "kl"
-    config = TrainConfig(epochs=args.epochs or 20, batch_size=args.batch_size or 64, lr=args.lr, penalty=penalty,
-                         rho=args.sparsity_target, beta=args.sparsity_lambda, l1_lambda=args.sparsity_lambda, seed=args.seed)
     torch.manual_seed(args.seed)
-    model = SparseAutoencoder(model_config)
-    history = fit(model, data.train_images, data.test_images, config, device=device_of(args.device))
+    model = SparseAutoencoder(SAEConfig(input_dim=args.in_dims, hidden_dims=tuple(hidden), latent_dim=latent))
+    history = fit(model, data.train_images, data.test_images, config, device=_device(args.device))
     print(f"test reconstruction loss {history.test_recon[-1]:.4f} after {history.steps} steps")
     if args.save_model:
-        print(f"saved {checkpoint.save(model, args.output_dir / 'sae_mnist.pt', metadata={'train_config': vars_of(config)})}")
+        print(f"saved {checkpoint.save(model, out / 'sae_mnist.pt', metadata={'train_config': asdict(config)})}")
     if args.save_plots:
         x_hat, _ = reconstruct(model, data.test_images[: args.num_samples])
-        plots.plot_reconstructions(data.test_images, x_hat, n=args.num_samples, path=args.output_dir / "images" / "reconstructions.png")
-        plots.plot_losses(history, path=args.output_dir / "images" / "training_loss.png")
+        plots.plot_reconstructions(data.test_images, x_hat, n=args.num_samples, path=out / "images" / "reconstructions.png")
+        plots.plot_losses(history, path=out / "images" / "training_loss.png")
 
 
-def vars_of(config: TrainConfig) -> dict:
-    """A TrainConfig as a plain dict."""
-    return {k: getattr(config, k) for k in config.__dataclass_fields__}
-
-
-def split(samples: torch.Tensor, seed: int, fraction: float = 0.1) -> tuple[torch.Tensor, torch.Tensor]:
-    """A seeded train/validation split of the samples (at least one validation sample)."""
-    order = torch.randperm(len(samples), generator=torch.Generator().manual_seed(seed))
-    n_val = max(1, int(len(samples) * fraction))
-    return samples[order[n_val:]], samples[order[:n_val]]
-
-
-def train_recordings(args: argparse.Namespace) -> None:
+def _train_recordings(args: argparse.Namespace) -> None:
     """The neural flavour: linear over-complete L1 SAE; the best validation model is saved at the end."""
+    config = _train_config(args, _RECORDING_DEFAULTS)
     samples = to_samples(load_recording(args.data_path))
-    if len(samples) < 2:
-        raise ValueError(f"{args.data_path} holds {len(samples)} samples; need at least 2 to keep one for validation")
+    out = _writable(args.output_dir)
     standardizer = Standardizer.fit(samples)
-    train_x, val_x = split(standardizer(samples), args.seed)
-    config = TrainConfig(epochs=args.epochs or 100, batch_size=args.batch_size or 32, lr=args.lr, penalty=args.penalty or "l1",
-                         rho=args.sparsity_target, beta=args.sparsity_weight, l1_lambda=args.sparsity_weight, seed=args.seed)
+    train_x, val_x = train_validation_split(standardizer(samples), args.seed)
     torch.manual_seed(args.seed)
     model = SparseAutoencoder(dictionary_config(samples.shape[1], args.embedding_dim))
-    best = {"loss": float("inf"), "epoch": 0, "state": None}
-
-    def keep_best(epoch: int, history: History) -> None:
-        if history.test_total[-1] < best["loss"]:
-            best.update(loss=history.test_total[-1], epoch=epoch, state=copy.deepcopy(model.state_dict()))
-
-    history = fit(model, train_x, val_x, config, device=device_of(args.device), on_epoch_end=keep_best)
-    model.load_state_dict(best["state"])
-    run = {"data_path": str(args.data_path), "model": model.config.to_dict(), "train": vars_of(config),
-           "best_epoch": best["epoch"], "best_validation_loss": best["loss"]}
-    path = checkpoint.save(model.cpu(), args.output_dir / "checkpoints" / "best_model.pt",
+    best = KeepBest(model)
+    history = fit(model, train_x, val_x, config, device=_device(args.device), on_epoch_end=best)
+    model.load_state_dict(best.state)
+    run = {"data_path": str(args.data_path), "model": model.config.to_dict(), "train": asdict(config),
+           "best_epoch": best.epoch, "best_validation_loss": best.loss}
+    path = checkpoint.save(model.cpu(), out / "checkpoints" / "best_model.pt",
                            metadata={"standardizer": standardizer.to_dict(), "run": run})
-    (args.output_dir / "config.json").write_text(json.dumps(run, indent=2) + "\n")
-    (args.output_dir / "history.json").write_text(json.dumps(history.to_dict(), indent=1) + "\n")
-    plots.plot_losses(history, path=args.output_dir / "loss.png")
-    print(f"best validation loss {best['loss']:.4f} at epoch {best['epoch']}; saved {path}")
+    (out / "config.json").write_text(json.dumps(run, indent=2) + "\n")
+    (out / "history.json").write_text(json.dumps(history.to_dict(), indent=1) + "\n")
+    plots.plot_losses(history, path=out / "loss.png")
+    print(f"best validation loss {best.loss:.4f} at epoch {best.epoch}; saved {path}")
 
 
-def infer(args: argparse.Namespace) -> None:
+def _infer(args: argparse.Namespace) -> None:
     """Encode recordings with a saved model; write codes, reconstruction errors and figures."""
-    model = checkpoint.load(args.model_path).to(device_of(args.device))
+    model = checkpoint.load(args.model_path).to(_device(args.device))
     metadata = checkpoint.load_metadata(args.model_path)
     if "standardizer" not in metadata:
         raise ValueError(f"{args.model_path} has no standardisation statistics: was it written by `train --data-path`?")
@@ -175,46 +197,19 @@ def infer(args: argparse.Namespace) -> None:
     samples = to_samples(load_recording(args.data_path))
     if samples.shape[1] != model.config.input_dim:
         raise ValueError(f"{args.data_path} has {samples.shape[1]} neurons but the model expects {model.config.input_dim}")
+    out = _writable(args.output_dir)
     x = standardizer(samples)
     parts = [reconstruct(model, batch) for batch in torch.split(x, args.batch_size)]
     x_hat, z = torch.cat([p[0].cpu() for p in parts]), torch.cat([p[1].cpu() for p in parts])
     errors = ((x - x_hat) ** 2).mean(dim=1)
-    out = args.output_dir
-    out.mkdir(parents=True, exist_ok=True)
     np.save(out / "codes.npy", z.numpy())
     np.save(out / "reconstruction_error.npy", errors.numpy())
-    summary = {"samples": len(x), "mean_squared_error": errors.mean().item(), "l0": (z > 0).sum(dim=1).float().mean().item()}
+    summary = {"samples": len(x), "mean_squared_error": errors.mean().item(), "l0": l0(z, 0.0)}
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-    plot_population(x[: args.num_samples], x_hat[: args.num_samples], out / "reconstructions.png")
+    plots.plot_population(x[: args.num_samples], x_hat[: args.num_samples], out / "reconstructions.png")
     plots.plot_latent_heatmap(z, n=min(40, len(z)), path=out / "code_heatmap.png")
-    plot_top_atoms(model, z, out / "top_atoms.png")
+    plots.plot_top_atoms(model.dictionary.detach().cpu(), z, out / "top_atoms.png")
     print(f"{len(x)} samples: mean squared error {summary['mean_squared_error']:.4f}, L0 {summary['l0']:.1f}; results in {out}")
-
-
-def plot_population(x: torch.Tensor, x_hat: torch.Tensor, path: Path) -> Figure:
-    """Original and reconstructed population vectors, one panel per sample."""
-    fig = Figure(figsize=(3 * len(x), 2.6))
-    for ax, original, rebuilt in zip(fig.subplots(1, len(x), squeeze=False)[0], x, x_hat):
-        ax.plot(original.numpy(), label="original")
-        ax.plot(rebuilt.numpy(), label="reconstruction", linestyle="--")
-        ax.set(xlabel="neuron")
-    fig.axes[0].legend(fontsize=8)
-    return plots.finish(fig, path)
-
-
-def plot_top_atoms(model: SparseAutoencoder, z: torch.Tensor, path: Path, k: int = 8) -> Figure:
-    """How often each atom is used, and the k most used atoms as population patterns."""
-    usage = (z > 0).float().mean(dim=0)
-    top = usage.argsort(descending=True)[:k]
-    fig = Figure(figsize=(10, 3.2))
-    ax_use, ax_atoms = fig.subplots(1, 2)
-    ax_use.bar(range(len(usage)), usage.sort(descending=True).values.numpy())
-    ax_use.set(xlabel="atom (most used first)", ylabel="fraction of samples", title="dictionary usage")
-    for j in top.tolist():
-        ax_atoms.plot(model.dictionary[j].detach().cpu().numpy(), label=f"atom {j}")
-    ax_atoms.set(xlabel="neuron", title=f"the {k} most used atoms")
-    ax_atoms.legend(fontsize=7, ncol=2)
-    return plots.finish(fig, path)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -222,11 +217,11 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "infer":
-            infer(args)
+            _infer(args)
         elif args.data_path is not None:
-            train_recordings(args)
+            _train_recordings(args)
         else:
-            train_mnist(args)
+            _train_mnist(args)
     except (OSError, ValueError, RuntimeError, FloatingPointError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import asdict, dataclass, field
 
 import torch
@@ -59,9 +60,7 @@ class SparseAutoencoder(nn.Module):
 
     def __init__(self, config: SAEConfig | None = None, **overrides) -> None:
         super().__init__()
-        config = config or SAEConfig()
-        if overrides:
-            config = SAEConfig(**{**config.to_dict(), **overrides})
+        config = dataclasses.replace(config or SAEConfig(), **overrides)  # replace() re-runs the validation
         self.config = config
         widths = [config.input_dim, *config.hidden_dims, config.latent_dim]
         self.encoder = mlp(widths, ACTIVATIONS[config.latent_activation]())

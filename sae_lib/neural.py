@@ -98,6 +98,15 @@ class Standardizer:
         return cls(torch.tensor(d["mean"]), torch.tensor(d["std"]))
 
 
+def train_validation_split(samples: Tensor, seed: int, fraction: float = 0.1) -> tuple[Tensor, Tensor]:
+    """A seeded shuffle of the samples into (train, validation), with `fraction` (at least one) for validation."""
+    if len(samples) < 2:
+        raise ValueError(f"need at least 2 samples to keep one for validation, got {len(samples)}")
+    order = torch.randperm(len(samples), generator=torch.Generator().manual_seed(seed))
+    n_val = max(1, int(len(samples) * fraction))
+    return samples[order[n_val:]], samples[order[:n_val]]
+
+
 def dictionary_config(n_neurons: int, n_latents: int) -> SAEConfig:
     """A linear over-complete SAE: ReLU codes, linear output, unit-norm decoder columns."""
     return SAEConfig(input_dim=n_neurons, hidden_dims=(), latent_dim=n_latents, latent_activation="relu",

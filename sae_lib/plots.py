@@ -237,3 +237,28 @@ class SparsityFigure:
         for artist in (self._mosaic, self._hist, self._bars, self._rho_line):
             self.figure.draw_artist(artist)
         return _canvas_png(self.canvas)
+
+
+def plot_population(x: Tensor, x_hat: Tensor, path: str | Path | None = None) -> Figure:
+    """Original and reconstructed population vectors (one panel per sample, neurons on the x axis)."""
+    fig = Figure(figsize=(3 * len(x), 2.6))
+    for ax, original, rebuilt in zip(fig.subplots(1, len(x), squeeze=False)[0], x, x_hat):
+        ax.plot(original.numpy(), label="original")
+        ax.plot(rebuilt.numpy(), label="reconstruction", linestyle="--")
+        ax.set(xlabel="neuron")
+    fig.axes[0].legend(fontsize=8)
+    return finish(fig, path)
+
+
+def plot_top_atoms(atoms: Tensor, z: Tensor, path: str | Path | None = None, k: int = 8) -> Figure:
+    """How often each atom (row of `atoms`) is used in the codes `z`, and the k most used atoms as patterns."""
+    usage = feature_density(z, 0.0)
+    fig = Figure(figsize=(10, 3.2))
+    ax_use, ax_atoms = fig.subplots(1, 2)
+    ax_use.bar(range(len(usage)), usage.sort(descending=True).values.numpy())
+    ax_use.set(xlabel="atom (most used first)", ylabel="fraction of samples", title="dictionary usage")
+    for j in usage.argsort(descending=True)[:k].tolist():
+        ax_atoms.plot(atoms[j].numpy(), label=f"atom {j}")
+    ax_atoms.set(xlabel="neuron", title=f"the {k} most used atoms")
+    ax_atoms.legend(fontsize=7, ncol=2)
+    return finish(fig, path)

@@ -7,6 +7,7 @@ import copy
 import math
 import time
 from collections.abc import Callable, Iterator
+import dataclasses
 from dataclasses import asdict, dataclass, field
 
 import torch
@@ -97,6 +98,24 @@ class History:
         return asdict(self)
 
 
+class KeepBest:
+    """An `on_epoch_end` callback that keeps a copy of the model's weights at its lowest test (validation) loss."""
+
+    def __init__(self, model: SparseAutoencoder) -> None:
+        self.model, self.loss, self.epoch, self.state = model, math.inf, 0, None
+
+    def __call__(self, epoch: int, history: History) -> None:
+        if not history.test_total:
+            raise ValueError("KeepBest needs a test (validation) set passed to fit")
+        if history.test_total[-1] < self.loss:
+            self.loss, self.epoch = history.test_total[-1], epoch
+            self.state = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+
+
+#: A run whose loss grows this many times above its first step's is diverging, not learning.
+DIVERGENCE_FACTOR = 1e4
+
+
 def default_device() -> torch.device:
     """CUDA when it is there, else the CPU."""
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -147,9 +166,7 @@ def fit(
 
     `on_epoch_end(epoch, history)` runs after each epoch (e.g. to keep the best checkpoint).
     """
-    config = config or TrainConfig()
-    if overrides:
-        config = TrainConfig(**{**asdict(config), **overrides})
+    config = dataclasses.replace(config or TrainConfig(), **overrides)  # replace() re-runs the validation
     if config.loss == "bce" and model.config.output_activation != "sigmoid":
         raise ValueError("loss='bce' needs outputs in [0, 1]: use output_activation='sigmoid' or loss='mse'")
     device = torch.device(device) if device is not None else default_device()
@@ -158,7 +175,7 @@ def fit(
     model.to(device).train()
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, fused=True)
     generator = torch.Generator().manual_seed(config.seed)
-    history, beta, start = History(), weight(config), time.perf_counter()
+    history, beta, start, first_loss = History(), weight(config), time.perf_counter(), None
     epochs = config.epochs_for(len(train_x))
     bar = tqdm(range(1, epochs + 1), desc="training", unit="epoch", disable=not progress, leave=False)
     for epoch in bar:
@@ -167,10 +184,17 @@ def fit(
         for step, xb in enumerate(batches(train_x, config.batch_size, generator=generator), start=1):
             recon, sparsity = losses(model, xb, config)
             total = recon + beta * sparsity
-            if not math.isfinite(total.item()):
+            value = total.item()
+            first_loss = value if first_loss is None else first_loss
+            if not math.isfinite(value):
                 raise FloatingPointError(
-                    f"loss became {total.item()} at epoch {epoch}, step {step} "
+                    f"loss became {value} at epoch {epoch}, step {step} "
                     f"(recon={recon.item():.4g}, sparsity={sparsity.item():.4g}); try a lower lr (now {config.lr})"
+                )
+            if first_loss > 0 and value > DIVERGENCE_FACTOR * first_loss:
+                raise FloatingPointError(
+                    f"training diverged: the loss grew from {first_loss:.3g} to {value:.3g} by epoch {epoch}, "
+                    f"step {step}; try a lower lr (now {config.lr})"
                 )
             optimizer.zero_grad(set_to_none=True)
             total.backward()
@@ -205,15 +229,14 @@ def train(
     config: TrainConfig | None = None,
     device: str | torch.device | None = None,
     progress: bool = True,
+    on_epoch_end: Callable[[int, History], None] | None = None,
     **overrides,
 ) -> tuple[SparseAutoencoder, History]:
     """Build a SparseAutoencoder under the training seed, fit it, and return (model, history)."""
-    config = config or TrainConfig()
-    if overrides:
-        config = TrainConfig(**{**asdict(config), **overrides})
+    config = dataclasses.replace(config or TrainConfig(), **overrides)
     torch.manual_seed(config.seed)
     model = SparseAutoencoder(model_config or SAEConfig())
-    return model, fit(model, train_x, test_x, config, device=device, progress=progress)
+    return model, fit(model, train_x, test_x, config, device=device, progress=progress, on_epoch_end=on_epoch_end)
 
 
 @contextlib.contextmanager

@@ -57,7 +57,8 @@ def test_train_mnist_flavour_on_the_offline_sample(tmp_path):
 
 def test_help_lists_every_flag():
     text = build_parser()._subparsers._group_actions[0].choices["train"].format_help()
-    for flag in ["--batch-size", "--epochs", "--lr", "--in-dims", "--h-dims", "--sparsity-lambda", "--sparsity-target",
+    assert "seed scripts' defaults" in text
+    for flag in ["--batch-size", "--epochs", "--steps", "--lr", "--in-dims", "--h-dims", "--sparsity-lambda", "--sparsity-target",
                  "--penalty", "--download-mnist", "--no-download-mnist", "--save-model", "--num-samples", "--save-plots",
                  "--no-save-plots", "--output-dir", "--seed", "--device", "--data-path", "--embedding-dim", "--sparsity-weight"]:
         assert flag in text
@@ -119,3 +120,31 @@ def test_infer_rejects_a_model_of_another_width(trained, tmp_path):
 def test_infer_with_missing_model(recording):
     result = run_cli("infer", "--data-path", str(recording), "--model-path", "nope.pt")
     assert result.returncode == 1 and "no checkpoint" in result.stderr
+
+
+def test_a_diverging_run_stops_with_one_line_and_saves_nothing(tmp_path, recording):
+    result = run_cli("train", "--data-path", str(recording), "--lr", "1e6", "--epochs", "3", "--output-dir", str(tmp_path))
+    assert result.returncode == 1 and "diverged" in result.stderr and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("error: training diverged")
+    assert not (tmp_path / "checkpoints").exists()
+
+
+def test_an_unwritable_output_dir_is_reported_before_training(tmp_path, recording):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    result = run_cli("train", "--data-path", str(recording), "--output-dir", str(blocker / "out"))
+    assert result.returncode == 1 and "cannot write to --output-dir" in result.stderr
+    assert "best validation loss" not in result.stdout  # it failed before training
+
+
+def test_each_penalty_has_its_own_weight_flag(monkeypatch, recording, tmp_path):
+    seen = []
+    monkeypatch.setattr(cli, "fit", lambda model, *args, **kwargs: seen.append(args[2]) or (_ for _ in ()).throw(
+        FloatingPointError("stop")))
+    main(["train", "--data-path", str(recording), "--sparsity-weight", "0.5", "--sparsity-lambda", "0.7",
+          "--output-dir", str(tmp_path)])
+    main(["train", "--data-path", str(recording), "--penalty", "kl", "--sparsity-lambda", "0.7",
+          "--output-dir", str(tmp_path)])
+    l1, kl = seen
+    assert (l1.penalty, l1.l1_lambda, l1.lr) == ("l1", 0.5, 2e-3)
+    assert (kl.penalty, kl.beta, kl.l1_lambda) == ("kl", 0.7, 0.02)

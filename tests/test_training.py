@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from sae_lib import SAEConfig, SparseAutoencoder, TrainConfig, evaluate, fit, train
+from sae_lib import History, SAEConfig, SparseAutoencoder, TrainConfig, evaluate, fit, train
 from sae_lib.metrics import reconstruct
 from sae_lib.training import DEFAULT_STEPS
 
@@ -103,3 +103,28 @@ def test_on_epoch_end_sees_each_epoch(mnist):
     fit(SparseAutoencoder(), mnist.train_images[:100], epochs=3, progress=False,
         on_epoch_end=lambda epoch, h: seen.append((epoch, len(h.train_total))))
     assert seen == [(1, 1), (2, 2), (3, 3)]
+
+
+def test_a_diverging_run_raises_before_it_can_be_saved(mnist):
+    model = SparseAutoencoder(hidden_dims=(), latent_dim=16, latent_activation="relu", output_activation="none")
+    with pytest.raises(FloatingPointError, match="diverged"):
+        fit(model, mnist.train_images[:512], penalty="l1", lr=1e6, epochs=3, progress=False, device="cpu")
+
+
+def test_keep_best_holds_the_lowest_test_loss_weights(mnist):
+    from sae_lib.training import KeepBest
+
+    torch.manual_seed(0)
+    model = SparseAutoencoder(hidden_dims=(), latent_dim=16)
+    best = KeepBest(model)
+    history = fit(model, mnist.train_images[:512], mnist.test_images[:100], epochs=4, progress=False, on_epoch_end=best)
+    assert best.loss == min(history.test_total) and best.epoch == 1 + history.test_total.index(best.loss)
+    assert set(best.state) == set(model.state_dict())
+    with pytest.raises(ValueError, match="test"):
+        KeepBest(model)(1, History())
+
+
+def test_train_passes_on_epoch_end(mnist):
+    seen = []
+    train(mnist.train_images[:100], epochs=2, progress=False, on_epoch_end=lambda epoch, h: seen.append(epoch))
+    assert seen == [1, 2]
