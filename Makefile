@@ -6,9 +6,8 @@ BIN := $(VENV)/bin
 # The PyTorch pair the course is tested with (CPU or CUDA build, whichever pip picks for your machine).
 TORCH := torch==2.14.1 torchvision==0.29.1
 STAMP := $(VENV)/.installed
-NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg
 
-.PHONY: install lab test notebooks bench clean
+.PHONY: install lab test test-fast lint notebooks bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +20,15 @@ install: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/01_kl_divergence.ipynb
 
-test: $(STAMP)
-	$(BIN)/pytest tests notebooks $(NBVAL)
+test: $(STAMP)  ## everything: lint, library tests, notebooks under nbval, browsers (what CI runs)
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+test-fast: $(STAMP)  ## the library and exercise tests only (pytest -m "not slow"), about a minute
+	$(BIN)/pytest -m "not slow"
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
 
 notebooks: $(STAMP)  ## re-run every notebook and store its outputs
 	$(BIN)/python scripts/execute_notebooks.py

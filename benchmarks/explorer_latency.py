@@ -13,6 +13,7 @@ import statistics
 import time
 
 from report import publish
+
 from sae_lib import load_mnist
 from sae_lib.widgets import BETA_OPTIONS, RHO_OPTIONS, SparsityExplorer
 

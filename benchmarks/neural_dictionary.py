@@ -12,12 +12,12 @@ import warnings
 
 import torch
 import torch._dynamo  # noqa: F401  (PyTorch imports it at an optimiser's first step: a one-off ~1 s, like sklearn's import, kept out of the timing)
+from report import publish
 from sklearn.decomposition import MiniBatchDictionaryLearning
 from sklearn.exceptions import ConvergenceWarning
 
-from report import publish
-from sae_lib.neural import Standardizer, dictionary_config, mmcs, raw_atoms, synthetic_recording, to_samples
 from sae_lib.model import SparseAutoencoder
+from sae_lib.neural import Standardizer, dictionary_config, mmcs, raw_atoms, synthetic_recording, to_samples
 from sae_lib.training import TrainConfig, fit
 
 THRESHOLDS = (0.9, 0.95, 0.98, 0.99)

@@ -13,10 +13,10 @@ from __future__ import annotations
 import time
 
 import torch
+from report import publish
 from torch.utils.data import DataLoader
 from torchvision import datasets, transforms
 
-from report import publish
 from sae_lib import SparseAutoencoder, TrainConfig, fit, load_fashion_mnist
 from sae_lib.data import default_root
 from sae_lib.training import losses, weight

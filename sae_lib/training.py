@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import math
 import time
 from collections.abc import Callable, Iterator
-import dataclasses
 from dataclasses import asdict, dataclass, field
 
 import torch

@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import jupytext
-import nbformat
 from nbclient import NotebookClient
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"

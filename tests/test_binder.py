@@ -5,10 +5,10 @@ import re
 import shutil
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,6 +47,7 @@ def test_binder_uses_cpu_only_pytorch_and_pinned_widgets():
     assert course["ipywidgets"].startswith(">=8.1") and course["jupyterlab_widgets"].startswith(">=3.0")
 
 
+@pytest.mark.slow
 def test_repo2docker_picks_the_binder_folder():
     """repo2docker's own detection, run without building: the Dockerfile it would use."""
     exe = Path(sys.executable).parent / "jupyter-repo2docker"
@@ -59,6 +60,7 @@ def test_repo2docker_picks_the_binder_folder():
     assert "src/environment.yml" not in dockerfile  # the top-level file is ignored when binder/ exists
 
 
+@pytest.mark.slow
 def test_postbuild_installs_sae_lib_in_a_scratch_environment(tmp_path):
     """Binder runs postBuild from the repository root: afterwards sae_lib imports from there, caches are gone."""
     keep = {"pyproject.toml", "README.md", "sae_lib", "binder"}

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # see pyproject.toml markers
+
 CHROMIUM = Path("/usr/bin/chromium")
 PAGE = Path(__file__).resolve().parents[1] / "notebooks" / "sparsity_explorer.ipynb"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",

@@ -4,8 +4,17 @@ import pytest
 import torch
 
 from sae_lib import SparseAutoencoder, evaluate
-from sae_lib.metrics import (dead_fraction, decoder_features, default_threshold, dense_fraction, feature_density, l0,
-                             mmcs, normalized_mse, variance_explained)
+from sae_lib.metrics import (
+    dead_fraction,
+    decoder_features,
+    default_threshold,
+    dense_fraction,
+    feature_density,
+    l0,
+    mmcs,
+    normalized_mse,
+    variance_explained,
+)
 
 
 def test_l0_and_dead_units_count_activity_above_threshold():

@@ -4,8 +4,15 @@ import numpy as np
 import pytest
 import torch
 
-from sae_lib.neural import (Standardizer, learn_dictionary, load_recording, mmcs, raw_atoms, synthetic_recording,
-                            to_samples)
+from sae_lib.neural import (
+    Standardizer,
+    learn_dictionary,
+    load_recording,
+    mmcs,
+    raw_atoms,
+    synthetic_recording,
+    to_samples,
+)
 
 
 def test_synthetic_recording_shapes_and_sparsity():

@@ -8,6 +8,8 @@ import jupytext
 import pytest
 from nbclient import NotebookClient
 
+pytestmark = pytest.mark.slow  # see pyproject.toml markers
+
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 LAST_FIRST = sorted(NOTEBOOKS.glob("*.py"), reverse=True)  # the reverse of the course order, each on a fresh kernel
 
