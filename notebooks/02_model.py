@@ -34,6 +34,7 @@ if "google.colab" in sys.modules:
 # by hand, and tell an under-complete from an over-complete code.
 
 # %%
+# %matplotlib inline
 import torch
 
 import sae_lib

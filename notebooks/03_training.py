@@ -37,6 +37,7 @@ if "google.colab" in sys.modules:
 # sparsity apart, and compare it with a plain autoencoder (β = 0).
 
 # %%
+# %matplotlib inline
 import math
 
 import torch

@@ -1,15 +1,16 @@
 """Figures for the course. Each function returns a matplotlib Figure and saves it when given a path.
 
-Figures are built with `matplotlib.figure.Figure` (not pyplot), so they display once in Jupyter
-when returned, never pile up in memory, and work in scripts with no display.
+Figures are built with `matplotlib.figure.Figure` (not pyplot), so they never pile up in memory and
+work in scripts with no display. In Jupyter a returned Figure shows as a picture once the inline
+backend is on (`%matplotlib inline`, or importing pyplot); importing sae_lib changes nothing there.
 """
 
 from __future__ import annotations
 
 import io
-import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -20,20 +21,9 @@ from PIL import Image
 from torch import Tensor
 
 from .metrics import feature_density
-from .training import History
 
-
-def show_figures_in_jupyter() -> None:
-    """In a running IPython kernel, display returned Figures as PNG (even if pyplot was never imported)."""
-    ipython = sys.modules.get("IPython")
-    shell = ipython.get_ipython() if ipython is not None else None
-    if shell is not None:
-        from IPython.core.pylabtools import select_figure_formats
-
-        select_figure_formats(shell, {"png"})
-
-
-show_figures_in_jupyter()
+if TYPE_CHECKING:  # a type hint only: plots need nothing from training at run time
+    from .training import History
 
 
 def finish(fig: Figure, path: str | Path | None) -> Figure:
