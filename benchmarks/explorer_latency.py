@@ -22,14 +22,16 @@ def main() -> None:
     explorer = SparsityExplorer(load_mnist())
     latencies, follow = [], []
     for row, beta in enumerate(BETA_OPTIONS[::-1][:4]):  # snake through the grid: one slider moves each time
-        moves = [(explorer.beta_slider, beta)] + [(explorer.rho_slider, r) for r in RHO_OPTIONS[:: 1 if row % 2 else -1]]
+        rhos = RHO_OPTIONS[:: 1 if row % 2 else -1]
+        moves = [(explorer.beta_slider, beta)] + [(explorer.rho_slider, r) for r in rhos]
         for slider, value in moves:
             if slider.value != value:
                 before, start = explorer.trainings, time.perf_counter()
                 slider.value = value
                 if explorer.trainings > before:  # count only cold (retrained) changes
                     latencies.append(time.perf_counter() - start)
-    for rho, beta in itertools.product([r for r in RHO_OPTIONS if 0.02 <= r <= 0.3], [b for b in BETA_OPTIONS if b >= 0.1]):
+    grid = itertools.product([r for r in RHO_OPTIONS if 0.02 <= r <= 0.3], [b for b in BETA_OPTIONS if b >= 0.1])
+    for rho, beta in grid:
         rho_hat = explorer.set(rho=rho, beta=beta).metrics["mean_rho_hat"]
         follow.append((rho, beta, rho_hat, abs(rho_hat - rho) / rho))
     per_change = sorted(latencies)

@@ -23,7 +23,8 @@ from sae_lib.training import TrainConfig, fit
 THRESHOLDS = (0.9, 0.95, 0.98, 0.99)
 
 
-def sae_curve(x: torch.Tensor, atoms, steps: int, lr: float, batch_size: int, l1_lambda: float) -> list[tuple[float, float]]:
+def sae_curve(x: torch.Tensor, atoms, steps: int, lr: float, batch_size: int,
+              l1_lambda: float) -> list[tuple[float, float]]:
     """(training seconds, MMCS) after each epoch of SAE training."""
     standardizer = Standardizer.fit(x)
     torch.manual_seed(0)
@@ -64,7 +65,8 @@ def main() -> None:
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
     rec = synthetic_recording(n_neurons=64, n_atoms=128, n_time=100, n_presentations=200, active=5, seed=0)
     x = to_samples(rec.data)
-    curves = {"SAE (L1, unit-norm decoder; Adam 2e-3, batch 128)": sae_curve(x, rec.atoms, steps=3000, lr=2e-3, batch_size=128, l1_lambda=0.02),
+    sae = sae_curve(x, rec.atoms, steps=3000, lr=2e-3, batch_size=128, l1_lambda=0.02)
+    curves = {"SAE (L1, unit-norm decoder; Adam 2e-3, batch 128)": sae,
               "scikit-learn MiniBatchDictionaryLearning": sklearn_curve(x, rec.atoms)}
     head = " | ".join(f"s to MMCS ≥ {t}" for t in THRESHOLDS)
     lines = [f"| method | {head} | final MMCS | total s |", "|---|" + "---:|" * (len(THRESHOLDS) + 2)]
@@ -78,9 +80,9 @@ def main() -> None:
     lines += ["", f"SAE speed-up in time to equal MMCS: {speedups or 'none measurable'}. 64 neurons, 128 true atoms, "
               "5 active per sample, 20,000 samples; both learn 256 atoms; time excludes scoring."]
     if sk[-1][1] > sae[-1][1]:
-        lines[-1] += (f" Left to run longer ({sk[-1][0]:.0f} s against {sae[-1][0]:.0f} s), scikit-learn's lasso coding ends "
-                      f"a little higher ({sk[-1][1]:.3f} against {sae[-1][1]:.3f}): the SAE's one-matrix encoder trades "
-                      "that last bit of precision for speed.")
+        lines[-1] += (f" Left to run longer ({sk[-1][0]:.0f} s against {sae[-1][0]:.0f} s), scikit-learn's lasso "
+                      f"coding ends a little higher ({sk[-1][1]:.3f} against {sae[-1][1]:.3f}): the SAE's one-matrix "
+                      "encoder trades that last bit of precision for speed.")
     publish("neural_dictionary", "\n".join(lines), "python benchmarks/neural_dictionary.py")
 
 

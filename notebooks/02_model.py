@@ -85,8 +85,8 @@ x = data.train_images[:8]
 print(f"{'input':>22}: {tuple(x.shape)}")
 h = model.flatten(x)
 print(f"{'flattened':>22}: {tuple(h.shape)}")
-for name, layer in [*[(f"encoder.{i} {type(l).__name__}", l) for i, l in enumerate(model.encoder)],
-                    *[(f"decoder.{i} {type(l).__name__}", l) for i, l in enumerate(model.decoder)]]:
+for name, layer in [*[(f"encoder.{i} {type(m).__name__}", m) for i, m in enumerate(model.encoder)],
+                    *[(f"decoder.{i} {type(m).__name__}", m) for i, m in enumerate(model.decoder)]]:
     h = layer(h)
     print(f"{name:>22}: {tuple(h.shape)}")
 

@@ -189,9 +189,9 @@ exercises.check_mmcs(my_mmcs)
 # NBVAL_CHECK_OUTPUT
 # Reference solution: expand the cell to see it.
 def my_mmcs(true_atoms, learned_atoms):
-    t = true_atoms / true_atoms.norm(dim=1, keepdim=True)
-    l = learned_atoms / learned_atoms.norm(dim=1, keepdim=True)
-    return (t @ l.T).max(dim=1).values.mean()
+    true = true_atoms / true_atoms.norm(dim=1, keepdim=True)
+    learned = learned_atoms / learned_atoms.norm(dim=1, keepdim=True)
+    return (true @ learned.T).max(dim=1).values.mean()
 
 
 exercises.check_mmcs(my_mmcs)
@@ -217,7 +217,7 @@ ax.semilogx(lambdas, scores, marker="o")
 ax.set(xlabel="L1 weight λ", ylabel="MMCS (true→learned)", title="recovery against L1 strength", ylim=(0, 1.02))
 plt.show()
 best_lambda = lambdas[max(range(len(scores)), key=scores.__getitem__)]
-print("MMCS per λ: " + ", ".join(f"{l:g}: {m:.3f}" for l, m in zip(lambdas, scores)) + f"; best λ = {best_lambda:g}")
+print("MMCS per λ: " + ", ".join(f"{lam:g}: {m:.3f}" for lam, m in zip(lambdas, scores)) + f"; best λ = {best_lambda:g}")
 assert scores[0] < max(scores) and scores[-1] < max(scores), "a band in the middle, not an end"
 
 # %% [markdown]

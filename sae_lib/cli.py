@@ -109,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--output-dir", type=Path, default=Path("outputs"), help="where results go (default ./outputs)")
     t.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     t.add_argument("--device", default=None, help="cpu, cuda, cuda:1 … (default: cuda when available)")
-    i = commands.add_parser("infer", help="encode recordings with a saved model and report how well it reconstructs them")
+    i = commands.add_parser("infer", help="encode recordings with a saved model and report how well it rebuilds them")
     i.add_argument("--data-path", type=Path, required=True, help="recordings .npy [neurons, time, presentations]")
     i.add_argument("--model-path", type=Path, required=True, help="a checkpoint written by train (best_model.pt)")
     i.add_argument("--output-dir", type=Path, default=Path("inference_results"), help="default ./inference_results")
@@ -161,7 +161,8 @@ def _train_mnist(args: argparse.Namespace) -> None:
         print(f"saved {checkpoint.save(model, out / 'sae_mnist.pt', metadata={'train_config': asdict(config)})}")
     if args.save_plots:
         x_hat, _ = reconstruct(model, data.test_images[: args.num_samples])
-        plots.plot_reconstructions(data.test_images, x_hat, n=args.num_samples, path=out / "images" / "reconstructions.png")
+        plots.plot_reconstructions(data.test_images, x_hat, n=args.num_samples,
+                                   path=out / "images" / "reconstructions.png")
         plots.plot_losses(history, path=out / "images" / "training_loss.png")
 
 
@@ -196,7 +197,8 @@ def _infer(args: argparse.Namespace) -> None:
     standardizer = Standardizer.from_dict(metadata["standardizer"])
     samples = to_samples(load_recording(args.data_path))
     if samples.shape[1] != model.config.input_dim:
-        raise ValueError(f"{args.data_path} has {samples.shape[1]} neurons but the model expects {model.config.input_dim}")
+        raise ValueError(f"{args.data_path} has {samples.shape[1]} neurons but the model expects "
+                         f"{model.config.input_dim}")
     out = _writable(args.output_dir)
     x = standardizer(samples)
     parts = [reconstruct(model, batch) for batch in torch.split(x, args.batch_size)]
@@ -209,7 +211,8 @@ def _infer(args: argparse.Namespace) -> None:
     plots.plot_population(x[: args.num_samples], x_hat[: args.num_samples], out / "reconstructions.png")
     plots.plot_latent_heatmap(z, n=min(40, len(z)), path=out / "code_heatmap.png")
     plots.plot_top_atoms(model.dictionary.detach().cpu(), z, out / "top_atoms.png")
-    print(f"{len(x)} samples: mean squared error {summary['mean_squared_error']:.4f}, L0 {summary['l0']:.1f}; results in {out}")
+    print(f"{len(x)} samples: mean squared error {summary['mean_squared_error']:.4f}, L0 {summary['l0']:.1f}; "
+          f"results in {out}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -110,12 +110,14 @@ class SparsityExplorer:
         self._syncing = False
         self.rho_slider = log_slider("sparsity target ρ", RHO_OPTIONS, rho if rho in RHO_OPTIONS else 0.1)
         self.beta_slider = log_slider("weight β", BETA_OPTIONS, beta if beta in BETA_OPTIONS else 0.03)
-        self.latent_slider = log_slider("latent units", LATENT_OPTIONS, latent_dim if latent_dim in LATENT_OPTIONS else 128)
+        latent = latent_dim if latent_dim in LATENT_OPTIONS else 128
+        self.latent_slider = log_slider("latent units", LATENT_OPTIONS, latent)
         self.image = W.Image(format="png")
         self.readout = W.HTML()
         for slider in (self.rho_slider, self.beta_slider, self.latent_slider):
             slider.observe(self._on_slider, names="value")
-        self.widget = W.VBox([W.HBox([self.rho_slider, self.beta_slider, self.latent_slider]), self.readout, self.image])
+        sliders = W.HBox([self.rho_slider, self.beta_slider, self.latent_slider])
+        self.widget = W.VBox([sliders, self.readout, self.image])
         self.current = self.set(rho, beta, latent_dim)
 
     def baselines(self, latent_dim: int) -> dict:

@@ -14,5 +14,6 @@ TARGET = Path(__file__).resolve().parents[1] / "sae_lib" / "assets" / "mnist_5k.
 
 images, labels = mnist_data()
 order = np.random.default_rng(0).permutation(len(images))
-np.savez_compressed(TARGET, images=images[order].astype(np.uint8).reshape(-1, 28, 28), labels=labels[order].astype(np.uint8))
+np.savez_compressed(TARGET, images=images[order].astype(np.uint8).reshape(-1, 28, 28),
+                    labels=labels[order].astype(np.uint8))
 print(f"wrote {TARGET} ({TARGET.stat().st_size / 1e6:.2f} MB): {len(images)} images, counts {np.bincount(labels)}")

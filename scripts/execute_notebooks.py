@@ -20,7 +20,8 @@ def execute(source: Path) -> float:
     """Execute one paired notebook and write its .ipynb with outputs; return the seconds it took."""
     notebook = jupytext.read(source)
     start = time.perf_counter()
-    NotebookClient(notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+    resources = {"metadata": {"path": str(NOTEBOOKS)}}
+    NotebookClient(notebook, timeout=600, kernel_name="python3", resources=resources).execute()
     seconds = time.perf_counter() - start
     jupytext.write(notebook, source.with_suffix(".ipynb"), fmt="ipynb")
     return seconds

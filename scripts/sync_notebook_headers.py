@@ -136,8 +136,9 @@ def readme_text(text: str, blocks: dict[str, str]) -> str:
     for name, body in blocks.items():
         block = re.compile(rf"<!-- {name} -->\n.*?<!-- /{name} -->", re.DOTALL)
         if not block.search(text):
-            raise SystemExit(f"README.md has no '<!-- {name} -->' ... '<!-- /{name} -->' block; add the two markers on their own lines")
-        text = block.sub(lambda _: f"<!-- {name} -->\n{body}\n<!-- /{name} -->", text)
+            raise SystemExit(f"README.md has no '<!-- {name} -->' ... '<!-- /{name} -->' block; "
+                             "add the two markers on their own lines")
+        text = block.sub(lambda _, name=name, body=body: f"<!-- {name} -->\n{body}\n<!-- /{name} -->", text)
     return text
 
 
@@ -155,7 +156,8 @@ def planned_texts(root: Path) -> dict[Path, str]:
             texts[ipynb] = ipynb_text(ipynb.read_text(), header)
         texts[script] = py_text(script.read_text(), header)
     first = scripts[0].with_suffix(".ipynb").relative_to(root).as_posix()
-    texts[root / "README.md"] = readme_text((root / "README.md").read_text(), readme_blocks(repository, first, notebook_table(root)))
+    blocks = readme_blocks(repository, first, notebook_table(root))
+    texts[root / "README.md"] = readme_text((root / "README.md").read_text(), blocks)
     return texts
 
 

@@ -72,10 +72,12 @@ def test_postbuild_installs_sae_lib_in_a_scratch_environment(tmp_path):
     home = tmp_path / "home"
     (home / ".cache").mkdir(parents=True)
     run_env = {**os.environ, "PATH": f"{env / 'bin'}:{os.environ['PATH']}", "HOME": str(home)}
-    result = subprocess.run(["bash", "binder/postBuild"], cwd=repo, env=run_env, capture_output=True, text=True, timeout=600)
+    result = subprocess.run(["bash", "binder/postBuild"], cwd=repo, env=run_env, capture_output=True, text=True,
+                            timeout=600)
     assert result.returncode == 0, result.stderr[-2000:]
     # Binder's conda environment brings torch & co.; the scratch venv has none, so locate sae_lib without importing it.
-    where = subprocess.run([str(env / "bin" / "python"), "-c", "import importlib.util; print(importlib.util.find_spec('sae_lib').origin)"],
+    find = "import importlib.util; print(importlib.util.find_spec('sae_lib').origin)"
+    where = subprocess.run([str(env / "bin" / "python"), "-c", find],
                            capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert where.stdout.strip() == str(repo / "sae_lib" / "__init__.py"), where.stderr[-2000:]
     assert not (home / ".cache").exists()

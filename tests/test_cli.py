@@ -52,18 +52,20 @@ def test_train_mnist_flavour_on_the_offline_sample(tmp_path):
                  "--output-dir", str(tmp_path), "--no-download-mnist"]) == 0
     model = checkpoint.load(tmp_path / "sae_mnist.pt")
     assert model.config.hidden_dims == (64,) and model.config.latent_dim == 16
-    assert (tmp_path / "images" / "reconstructions.png").is_file() and (tmp_path / "images" / "training_loss.png").is_file()
+    assert all((tmp_path / "images" / name).is_file() for name in ["reconstructions.png", "training_loss.png"])
 
 
 def test_help_lists_every_flag():
     text = build_parser()._subparsers._group_actions[0].choices["train"].format_help()
     assert "seed scripts' defaults" in text
-    for flag in ["--batch-size", "--epochs", "--steps", "--lr", "--in-dims", "--h-dims", "--sparsity-lambda", "--sparsity-target",
-                 "--penalty", "--download-mnist", "--no-download-mnist", "--save-model", "--num-samples", "--save-plots",
-                 "--no-save-plots", "--output-dir", "--seed", "--device", "--data-path", "--embedding-dim", "--sparsity-weight"]:
+    for flag in ["--batch-size", "--epochs", "--steps", "--lr", "--in-dims", "--h-dims", "--sparsity-lambda",
+                 "--sparsity-target", "--penalty", "--download-mnist", "--no-download-mnist", "--save-model",
+                 "--num-samples", "--save-plots", "--no-save-plots", "--output-dir", "--seed", "--device",
+                 "--data-path", "--embedding-dim", "--sparsity-weight"]:
         assert flag in text
     infer_help = build_parser()._subparsers._group_actions[0].choices["infer"].format_help()
-    assert all(f in infer_help for f in ["--data-path", "--model-path", "--output-dir", "--batch-size", "--num-samples"])
+    assert all(f in infer_help for f in ["--data-path", "--model-path", "--output-dir", "--batch-size",
+                                         "--num-samples"])
 
 
 def run_cli(*args):
@@ -81,7 +83,8 @@ def run_cli(*args):
 def test_bad_input_is_one_line_without_traceback(args, message):
     result = run_cli(*args)
     assert result.returncode != 0
-    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
 
 
 def test_bad_arrays_fail_cleanly(tmp_path):
@@ -123,7 +126,8 @@ def test_infer_with_missing_model(recording):
 
 
 def test_a_diverging_run_stops_with_one_line_and_saves_nothing(tmp_path, recording):
-    result = run_cli("train", "--data-path", str(recording), "--lr", "1e6", "--epochs", "3", "--output-dir", str(tmp_path))
+    result = run_cli("train", "--data-path", str(recording), "--lr", "1e6", "--epochs", "3",
+                     "--output-dir", str(tmp_path))
     assert result.returncode == 1 and "diverged" in result.stderr and "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines()[-1].startswith("error: training diverged")
     assert not (tmp_path / "checkpoints").exists()

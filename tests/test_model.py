@@ -70,4 +70,4 @@ def test_unit_norm_decoder_columns():
                                         output_activation="none", unit_norm_decoder=True))
     torch.testing.assert_close(model.dictionary.norm(dim=1), torch.ones(256))
     with pytest.raises(ValueError, match="single-layer"):
-        SparseAutoencoder().dictionary
+        _ = SparseAutoencoder().dictionary

@@ -42,7 +42,8 @@ def test_every_notebook_opens_with_badges_and_setup_cell(script):
         badges, setup = jupytext.read(path).cells[:2]
         name = f"notebooks/{script.stem}.ipynb"
         assert badges.cell_type == "markdown" and "Open In Colab" in badges.source and "Launch Binder" in badges.source
-        assert f"colab.research.google.com/github/{repository().removeprefix('https://github.com/')}/blob/main/{name}" in badges.source
+        github = repository().removeprefix("https://github.com/")
+        assert f"colab.research.google.com/github/{github}/blob/main/{name}" in badges.source
         assert f"urlpath=lab/tree/{name}" in badges.source
         assert setup.cell_type == "code" and f"git+{repository()}@main" in setup.source
         assert 'if "google.colab" in sys.modules:' in setup.source
@@ -83,11 +84,13 @@ def test_changing_the_url_rewrites_every_file_once_and_keeps_outputs(tmp_path):
     texts = {p: p.read_text() for p in [root / "README.md", *sorted((root / "notebooks").glob("*.*"))]}
     assert not any(old in text for text in texts.values())
     assert all(new in texts[p] for p in texts if p.suffix in {".py", ".ipynb"} or p == root / "README.md")
-    assert [c.get("outputs") for c in jupytext.read(root / "notebooks" / "03_training.ipynb").cells[2:]] == outputs_before
+    cells = jupytext.read(root / "notebooks" / "03_training.ipynb").cells
+    assert [c.get("outputs") for c in cells[2:]] == outputs_before
 
     assert sync.main(["--root", str(root)]) == 0  # a second run changes nothing
     assert {p: p.read_text() for p in texts} == texts
-    assert sum("launch-header" in c.metadata.get("tags", []) for c in jupytext.read(root / "notebooks" / "01_kl_divergence.ipynb").cells) == 2
+    cells = jupytext.read(root / "notebooks" / "01_kl_divergence.ipynb").cells
+    assert sum("launch-header" in c.metadata.get("tags", []) for c in cells) == 2
 
 
 @pytest.mark.parametrize("url", ["", "https://gitlab.com/a/b", "github.com/a/b"])

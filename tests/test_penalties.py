@@ -73,7 +73,8 @@ def test_bad_rho_raises_value_error_naming_it(bad):
         kl_divergence(bad, torch.tensor([0.1]))
 
 
-@pytest.mark.parametrize("bad", [torch.ones(2, 3) * 0.1, torch.tensor(0.1), [0.1, 0.2], torch.tensor([0.1, float("nan")])])
+@pytest.mark.parametrize("bad", [torch.ones(2, 3) * 0.1, torch.tensor(0.1), [0.1, 0.2],
+                                 torch.tensor([0.1, float("nan")])])
 def test_bad_rho_hat_raises(bad):
     with pytest.raises(ValueError, match="rho_hat"):
         kl_divergence(0.05, bad)
