@@ -7,7 +7,7 @@ when returned, never pile up in memory, and work in scripts with no display.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -134,3 +134,27 @@ def plot_decoder_features(features: Tensor, ncols: int = 8, path: str | Path | N
     fig = image_grid(as_images(features), ncols, [f"unit {j}" for j in range(len(features))],
                      cmap="RdBu_r", symmetric=True)
     return finish(fig, path)
+
+
+def plot_filters(filters: Tensor | np.ndarray | Mapping[str, Tensor | np.ndarray], ncols: int = 5,
+                 scale: float = 0.45, path: str | Path | None = None) -> Figure:
+    """Filters (one square image per row) as a grid of grey tiles, each on its own symmetric scale (0 is mid-grey).
+
+    Pass a dict {title: filters} to draw one titled grid per entry, side by side.
+    """
+    groups = dict(filters) if isinstance(filters, Mapping) else {"": filters}
+    stacks = {title: as_images(f) for title, f in groups.items()}
+    nrows = max(int(np.ceil(len(s) / ncols)) for s in stacks.values())
+    fig = Figure(figsize=(len(stacks) * (scale * ncols + 0.3), scale * nrows + 0.4), layout="constrained")
+    for subfig, (title, stack) in zip(np.atleast_1d(fig.subfigures(1, len(stacks), wspace=0.04)), stacks.items()):
+        for i, ax in enumerate(subfig.subplots(nrows, ncols, squeeze=False).flat):
+            ax.set_axis_off()
+            if i < len(stack):
+                lim = max(float(np.abs(stack[i]).max()), 1e-12)  # per tile: a weak filter still shows its shape
+                ax.imshow(stack[i], cmap="gray", vmin=-lim, vmax=lim)
+        if title:
+            subfig.suptitle(title, fontsize=10)
+    if path is not None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, dpi=120, bbox_inches="tight")
+    return fig
