@@ -238,7 +238,7 @@ def check_zca(fn: Callable) -> None:
 def check_without_whitening(answer: object) -> None:
     """The prediction question of notebook 07: what changes when the same SAE is trained on unwhitened patches?"""
     check_choice("without whitening", answer, "b", ("a", "b", "c"),
-                 "Raw patches keep almost all their variance in a few smooth, low-frequency directions, so the "
+                 "Raw patches keep most of their variance in a few smooth, low-frequency directions, so the "
                  "reconstruction loss is mostly about those. The fine directions where edges live hardly change "
                  "the loss, so little trains them: the filters come out noisier and less oriented. The units do "
                  "not die (the KL penalty only sets how often they fire), and no rescaling of the input undoes "
