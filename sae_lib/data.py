@@ -1,4 +1,5 @@
-"""Image data: MNIST and Fashion-MNIST as in-memory float tensors, with an offline MNIST sample.
+"""Image data: MNIST and Fashion-MNIST as in-memory float tensors, with an offline MNIST sample;
+natural-image patches and their PCA/ZCA whitening.
 
 Whole splits are loaded once into float32 tensors in [0, 1] of shape [N, 1, 28, 28] and
 batched from memory (`batches`), so training never pays for a per-sample transform.
@@ -158,3 +159,76 @@ def batches(x: Tensor, batch_size: int, shuffle: bool = True, generator: torch.G
     order = order.to(x.device)
     for start in range(0, len(x), batch_size):
         yield x[order[start : start + batch_size]]
+
+
+def natural_images(downsample: int = 3) -> list[np.ndarray]:
+    """scikit-learn's two bundled photos (china.jpg, flower.jpg) in grey, in [0, 1], each pixel the mean of a downsample × downsample block."""
+    from sklearn.datasets import load_sample_images  # imported here: only the natural-image notebook needs it
+
+    if isinstance(downsample, bool) or not isinstance(downsample, int) or downsample < 1:
+        raise ValueError(f"downsample must be a positive integer, got {downsample!r}")
+    images = []
+    for rgb in load_sample_images().images:
+        grey = rgb.astype(np.float64).mean(axis=2) / 255.0
+        h, w = (s // downsample * downsample for s in grey.shape)
+        images.append(grey[:h, :w].reshape(h // downsample, downsample, w // downsample, downsample).mean(axis=(1, 3)))
+    return images
+
+
+def sample_patches(images: list[np.ndarray], n: int, size: int = 8, seed: int = 0) -> Tensor:
+    """n random size × size patches, flattened to float32 rows [n, size²], from 2-D images chosen uniformly at random."""
+    if not images or any(np.ndim(im) != 2 for im in images):
+        raise ValueError(f"images must be a non-empty list of 2-D (grey) arrays, got shapes {[np.shape(im) for im in images]}")
+    smallest = min(min(np.shape(im)) for im in images)
+    if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= smallest:
+        raise ValueError(f"patch size must be an integer from 1 to {smallest} (the smallest image side), got {size!r}")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"n must be a positive integer, got {n!r}")
+    rng = np.random.default_rng(seed)
+    which = rng.integers(len(images), size=n)
+    patches = np.empty((n, size * size), dtype=np.float32)
+    for k, image in enumerate(images):
+        rows = np.flatnonzero(which == k)
+        windows = np.lib.stride_tricks.sliding_window_view(np.asarray(image), (size, size))  # a view: no copies
+        top = rng.integers(windows.shape[0], size=len(rows))
+        left = rng.integers(windows.shape[1], size=len(rows))
+        patches[rows] = windows[top, left].reshape(len(rows), -1)
+    return torch.from_numpy(patches)
+
+
+def _eigh_of_covariance(x: Tensor, epsilon: float) -> tuple[Tensor, Tensor, Tensor]:
+    """(centred x, eigenvalues, eigenvectors) of the covariance xᵀx / n of centred x, in float64; checks the arguments."""
+    if not isinstance(x, Tensor) or x.dim() != 2 or len(x) < 2:
+        raise ValueError(f"x must be a 2-D tensor [samples, features] with at least 2 samples, got {getattr(x, 'shape', type(x).__name__)}")
+    if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float)) or not epsilon >= 0:
+        raise ValueError(f"epsilon must be a non-negative number, got {epsilon!r}")
+    centred = x.double() - x.double().mean(dim=0)
+    eigenvalues, eigenvectors = torch.linalg.eigh(centred.T @ centred / len(x))
+    if epsilon == 0 and eigenvalues.min() <= 1e-10 * eigenvalues.max():  # zero up to float32 rounding
+        raise ValueError(
+            f"the covariance is singular (smallest eigenvalue {eigenvalues.min().item():.3g}): "
+            "some direction has no variance, so whitening would divide by zero; use epsilon > 0"
+        )
+    return centred, eigenvalues, eigenvectors
+
+
+def pca_whiten(x: Tensor, epsilon: float = 0.0) -> Tensor:
+    """Rows of x centred, rotated onto the covariance's eigenvectors and divided by √(eigenvalue + epsilon).
+
+    The columns come out in order of decreasing eigenvalue (variance). With epsilon = 0 the result
+    has identity covariance; epsilon > 0 damps the directions whose variance is below epsilon.
+    """
+    centred, eigenvalues, eigenvectors = _eigh_of_covariance(x, epsilon)
+    eigenvalues, eigenvectors = eigenvalues.flip(0), eigenvectors.flip(1)
+    return (centred @ eigenvectors / torch.sqrt(eigenvalues.clamp_min(0) + epsilon)).to(x.dtype)
+
+
+def zca_whiten(x: Tensor, epsilon: float = 0.0) -> Tensor:
+    """PCA whitening rotated back to the original axes: x ↦ U diag(1/√(λ + epsilon)) Uᵀ (x − mean).
+
+    Of all whitening transforms ZCA changes the data least, so a whitened image patch still looks
+    like a patch (with its edges enhanced). The covariance is xᵀx / n (not n − 1).
+    """
+    centred, eigenvalues, eigenvectors = _eigh_of_covariance(x, epsilon)
+    scale = 1.0 / torch.sqrt(eigenvalues.clamp_min(0) + epsilon)
+    return (centred @ (eigenvectors * scale) @ eigenvectors.T).to(x.dtype)

@@ -72,10 +72,17 @@ def _compare(name: str, fn: object, reference: Callable, cases: list[tuple], hin
         expected = reference(*args)
         problem = _problem(got, expected)
         if problem is None and not _close(got, expected):
-            problem = f"for inputs {_short(args)} expected {_short(expected)}, got {_short(got)}"
+            problem = f"for inputs {_short(args)} expected {_short(expected)}, got {_short(got)}{_gap(got, expected)}"
         if problem is not None:
             return _report(name, False, f"{problem}. {hint}")
     _report(name, True)
+
+
+def _gap(got: object, expected: object) -> str:
+    """For same-shaped tensors too big to print, how far apart they are (else nothing)."""
+    if isinstance(got, torch.Tensor) and isinstance(expected, torch.Tensor) and expected.numel() > 6:
+        return f" (off by up to {(got.detach().double() - expected.double()).abs().max().item():.3g})"
+    return ""
 
 
 def _short(value: object) -> str:
@@ -244,3 +251,27 @@ def check_unit_norm_columns(fn: Callable) -> None:
     cases = [(torch.randn(5, 8, generator=g, dtype=torch.float64),), (torch.rand(3, 2, generator=g, dtype=torch.float64) * 9,)]
     return _compare("unit-norm columns", fn, lambda w: w / w.norm(dim=0, keepdim=True), cases,
                    "Divide each column by its own L2 norm: w.norm(dim=0, keepdim=True).")
+
+
+# Notebook 07: edge detectors from natural images
+def check_zca(fn: Callable) -> None:
+    """fn(x, epsilon) → ZCA-whitened x: U diag(1/√(λ + ε)) Uᵀ (x − mean), covariance xᵀx / n."""
+    from .data import zca_whiten
+
+    g = torch.Generator().manual_seed(17)
+    mixed = torch.randn(200, 5, generator=g, dtype=torch.float64) @ torch.randn(5, 5, generator=g, dtype=torch.float64)
+    shifted = torch.rand(50, 3, generator=g, dtype=torch.float64) * torch.tensor([1.0, 4.0, 0.2], dtype=torch.float64) + 2.0
+    cases = [(mixed, 0.0), (mixed, 0.5), (shifted, 0.01)]
+    return _compare("ZCA whitening", fn, zca_whiten, cases,
+                   "Subtract each column's mean, take C = xᵀx / n (n, not n − 1), eigh(C) → λ, U, "
+                   "then multiply by U diag(1/√(λ + ε)) Uᵀ.")
+
+
+def check_without_whitening(answer: object) -> None:
+    """The prediction question of notebook 07: what changes when the same SAE is trained on unwhitened patches?"""
+    check_choice("without whitening", answer, "b", ("a", "b", "c"),
+                 "Raw patches keep most of their variance in a few smooth, low-frequency directions, so the "
+                 "reconstruction loss is mostly about those. The fine directions where edges live hardly change "
+                 "the loss, so little trains them: the filters come out noisier and less oriented. The units do "
+                 "not die (the KL penalty only sets how often they fire), and no rescaling of the input undoes "
+                 "whitening, which treats each direction differently.")

@@ -8,7 +8,7 @@ backend is on (`%matplotlib inline`, or importing pyplot); importing sae_lib cha
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -252,3 +252,27 @@ def plot_top_atoms(atoms: Tensor, z: Tensor, path: str | Path | None = None, k: 
     ax_atoms.set(xlabel="neuron", title=f"the {k} most used atoms")
     ax_atoms.legend(fontsize=7, ncol=2)
     return finish(fig, path)
+
+
+def plot_filters(filters: Tensor | np.ndarray | Mapping[str, Tensor | np.ndarray], ncols: int = 5,
+                 scale: float = 0.45, path: str | Path | None = None) -> Figure:
+    """Filters (one square image per row) as a grid of grey tiles, each on its own symmetric scale (0 is mid-grey).
+
+    Pass a dict {title: filters} to draw one titled grid per entry, side by side.
+    """
+    groups = dict(filters) if isinstance(filters, Mapping) else {"": filters}
+    stacks = {title: as_images(f) for title, f in groups.items()}
+    nrows = max(int(np.ceil(len(s) / ncols)) for s in stacks.values())
+    fig = Figure(figsize=(len(stacks) * (scale * ncols + 0.3), scale * nrows + 0.4), layout="constrained")
+    for subfig, (title, stack) in zip(np.atleast_1d(fig.subfigures(1, len(stacks), wspace=0.04)), stacks.items()):
+        for i, ax in enumerate(subfig.subplots(nrows, ncols, squeeze=False).flat):
+            ax.set_axis_off()
+            if i < len(stack):
+                lim = max(float(np.abs(stack[i]).max()), 1e-12)  # per tile: a weak filter still shows its shape
+                ax.imshow(stack[i], cmap="gray", vmin=-lim, vmax=lim)
+        if title:
+            subfig.suptitle(title, fontsize=10)
+    if path is not None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, dpi=120, bbox_inches="tight")
+    return fig

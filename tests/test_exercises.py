@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from sae_lib import exercises as ex
+from sae_lib.data import zca_whiten
 from sae_lib.metrics import dead_fraction, l0, variance_explained
 from sae_lib.penalties import kl_divergence, kl_gradient, mean_activation
 
@@ -19,7 +20,14 @@ def mmcs_by_hand(true, learned):
     return (t @ l.T).max(dim=1).values.mean()
 
 
+def zca_by_hand(x, epsilon):
+    centred = x - x.mean(dim=0)
+    eigenvalues, eigenvectors = torch.linalg.eigh(centred.T @ centred / len(x))
+    return centred @ eigenvectors @ torch.diag(1 / torch.sqrt(eigenvalues + epsilon)) @ eigenvectors.T
+
+
 RIGHT = {
+    "check_zca": zca_by_hand,
     "check_mmcs": mmcs_by_hand,
     "check_unit_norm_columns": lambda w: w / w.norm(dim=0, keepdim=True),
     "check_kl": kl_divergence,
@@ -34,6 +42,7 @@ RIGHT = {
     "check_class_means": lambda z, y: torch.stack([z[y == c].mean(0) for c in range(int(y.max()) + 1)]),
 }
 WRONG = {
+    "check_zca": lambda x, e: zca_by_hand(x, e) @ torch.linalg.eigh(torch.cov(x.T))[1],  # stops at PCA whitening
     "check_mmcs": lambda true, learned: (true @ learned.T).max(dim=1).values.mean(),  # forgets to normalise
     "check_unit_norm_columns": lambda w: w / w.norm(dim=1, keepdim=True),  # rows, not columns
     "check_kl": lambda rho, q: (rho * torch.log(rho / q)).sum(),  # the torch kl_div mistake: drops the (1 − ρ) term
@@ -116,4 +125,18 @@ def test_learners_function_cannot_change_the_reference_inputs(capsys):
                                              (None, "FAIL"), (..., "FAIL"), (3, "FAIL")])
 def test_choice_questions(answer, verdict, capsys):
     ex.check_choice("question", answer, "b", ("a", "b", "c"), "because.")
+    assert capsys.readouterr().out.startswith(verdict)
+
+
+def test_zca_checker_passes_the_library_and_flags_n_minus_1(capsys):
+    ex.check_zca(zca_whiten)
+    assert capsys.readouterr().out.startswith("PASS")
+    ex.check_zca(lambda x, e: zca_by_hand(x, e) * ((len(x) - 1) / len(x)) ** 0.5)  # covariance over n − 1
+    out = capsys.readouterr().out
+    assert out.startswith("FAIL") and "off by up to" in out and "n − 1" in out
+
+
+@pytest.mark.parametrize("answer, verdict", [("b", "PASS"), ("B", "PASS"), ("a", "FAIL"), ("c", "FAIL"), (None, "FAIL")])
+def test_without_whitening_question(answer, verdict, capsys):
+    ex.check_without_whitening(answer)
     assert capsys.readouterr().out.startswith(verdict)

@@ -1,4 +1,6 @@
-"""Metrics on hand-made codes and reconstructions."""
+"""Metrics on hand-made codes and reconstructions, and on hand-made image filters."""
+
+import math
 
 import pytest
 import torch
@@ -13,6 +15,8 @@ from sae_lib.metrics import (
     l0,
     mmcs,
     normalized_mse,
+    orientation_selectivity,
+    spatial_extent,
     variance_explained,
 )
 
@@ -83,3 +87,45 @@ def test_baselines_mean_image_scores_zero_and_pca_matches_its_rank(mnist):
     assert abs(b["mean image"]["variance_explained"]) < 0.02 and b["mean image"]["normalized_mse"] > 0.98
     assert 0.5 < b["PCA-16"]["variance_explained"] < 0.9 and b["PCA-16"]["test_mse"] < b["mean image"]["test_mse"]
     assert baselines(x, t, 64)["PCA-64"]["variance_explained"] > b["PCA-16"]["variance_explained"]
+
+
+def gabor(theta, wavelength=4.0, sigma=1.5, phase=0.0, size=8):
+    y, x = torch.meshgrid(torch.arange(size) - (size - 1) / 2, torch.arange(size) - (size - 1) / 2, indexing="ij")
+    along = x * math.cos(theta) + y * math.sin(theta)
+    return torch.exp(-(x**2 + y**2) / (2 * sigma**2)) * torch.cos(2 * math.pi * along / wavelength + phase)
+
+
+def test_orientation_selectivity_is_low_for_noise_and_high_for_gabors():
+    noise = torch.randn(2000, 64, generator=torch.Generator().manual_seed(0))
+    gabors = torch.stack([gabor(k * math.pi / 12, wavelength=w, phase=p)
+                          for k in range(12) for w in (3.0, 4.0, 6.0) for p in (0.0, math.pi / 2)])
+    assert 0.05 < orientation_selectivity(noise).median() < 0.2
+    scores = orientation_selectivity(gabors)
+    assert 0.75 < scores.median() < 0.9 and scores.min() > 0.5
+    # no preferred axis: the same Gabor at 12 angles scores alike (the zero-padded grid is square)
+    same_shape = orientation_selectivity(torch.stack([gabor(k * math.pi / 12) for k in range(12)]))
+    assert same_shape.max() - same_shape.min() < 0.05
+
+
+def test_orientation_selectivity_limits_and_shapes():
+    grating = torch.cos(torch.arange(16.0) * math.pi / 2).repeat(16, 1)  # one orientation, no window
+    blob = gabor(0.0, wavelength=1e9, sigma=1.0, size=16)  # a round Gaussian: every orientation alike
+    scores = orientation_selectivity(torch.stack([grating, blob]), pad=64)
+    assert scores[0] > 0.9 and scores[1] < 0.05
+    rows = torch.randn(5, 64)
+    assert torch.allclose(orientation_selectivity(rows), orientation_selectivity(rows.reshape(5, 8, 8)))
+    with pytest.raises(ValueError, match="square"):
+        orientation_selectivity(torch.randn(5, 60))
+    with pytest.raises(ValueError, match="pad must be an integer at least the filter side 8, got 4"):
+        orientation_selectivity(rows, pad=4)
+
+
+def test_spatial_extent_tells_a_pixel_from_a_checkerboard():
+    pixel = torch.zeros(64)
+    pixel[10] = 3.0
+    checkerboard = torch.tensor([(-1.0) ** (i + j) for i in range(8) for j in range(8)])
+    noise = torch.randn(4000, 64, generator=torch.Generator().manual_seed(1))
+    extent = spatial_extent(torch.stack([pixel, checkerboard]))
+    assert torch.allclose(extent, torch.tensor([1 / 64, 1.0]))
+    assert 0.3 < spatial_extent(noise).mean() < 0.4  # 1/3 as the filters grow; a little more for 64 pixels
+    assert spatial_extent(gabor(0.3)[None]) < 0.3  # a localised edge uses a small part of the patch

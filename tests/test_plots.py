@@ -52,3 +52,17 @@ def test_decoder_feature_tiles(tmp_path):
 def test_non_square_inputs_are_refused():
     with pytest.raises(ValueError, match="square"):
         plots.plot_images(torch.rand(3, 50))
+
+
+def test_filter_grids_side_by_side_each_tile_on_its_own_symmetric_scale(tmp_path):
+    filters = torch.randn(25, 64) * torch.linspace(0.01, 10, 25)[:, None]
+    fig = plots.plot_filters({"a": filters, "b": filters[:7].reshape(7, 8, 8)}, ncols=5, path=tmp_path / "f.png")
+    check(fig, tmp_path / "f.png", 50)
+    images = [ax.images[0] for ax in fig.axes if ax.images]
+    assert len(images) == 32
+    for image, f in zip(images, filters):
+        assert image.get_clim() == pytest.approx((-f.abs().max().item(), f.abs().max().item()), rel=1e-5)
+    assert [sf._suptitle.get_text() for sf in fig.subfigs] == ["a", "b"]
+    assert len(plots.plot_filters(filters[:3], ncols=3).axes) == 3
+    with pytest.raises(ValueError, match="square"):
+        plots.plot_filters(torch.randn(4, 10))

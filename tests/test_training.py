@@ -5,7 +5,7 @@ import torch
 
 from sae_lib import History, SAEConfig, SparseAutoencoder, TrainConfig, evaluate, fit, train
 from sae_lib.metrics import reconstruct
-from sae_lib.training import DEFAULT_STEPS
+from sae_lib.training import DEFAULT_STEPS, param_groups
 
 
 def test_short_run_lowers_loss_and_moves_mean_activation_toward_rho(mnist):
@@ -83,7 +83,8 @@ def test_nan_or_inf_in_data_is_rejected(mnist):
     "kwargs, match",
     [({"penalty": "l2"}, "penalty"), ({"loss": "mae"}, "loss"), ({"rho": 0.0}, "rho"), ({"epochs": 0}, "epochs"),
      ({"batch_size": 2.5}, "batch_size"), ({"lr": 0}, "lr"), ({"beta": -1}, "beta"), ({"steps": 0}, "steps"),
-     ({"l1_lambda": float("nan")}, "l1_lambda")],
+     ({"l1_lambda": float("nan")}, "l1_lambda"), ({"weight_decay": -1e-4}, "weight_decay must be a non-negative number"),
+     ({"weight_decay": float("nan")}, "weight_decay")],
 )
 def test_bad_training_settings_raise(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -128,3 +129,32 @@ def test_train_passes_on_epoch_end(mnist):
     seen = []
     train(mnist.train_images[:100], epochs=2, progress=False, on_epoch_end=lambda epoch, h: seen.append(epoch))
     assert seen == [1, 2]
+
+
+def test_weight_decay_shrinks_weights_but_not_biases_and_stays_out_of_the_losses():
+    model = SparseAutoencoder(hidden_dims=(), latent_dim=16)
+    groups = param_groups(model, 0.1)
+    assert [g["weight_decay"] for g in groups] == [0.1, 0.0]
+    assert {id(p) for p in groups[0]["params"]} == {id(model.encoder[0].weight), id(model.decoder[0].weight)}
+    assert {id(p) for p in groups[1]["params"]} == {id(model.encoder[0].bias), id(model.decoder[0].bias)}
+
+    x = torch.rand(256, 64, generator=torch.Generator().manual_seed(0))
+    cfg = SAEConfig(input_dim=64, hidden_dims=(), latent_dim=8)
+    plain, _ = train(x, model_config=cfg, steps=60, progress=False, device="cpu")
+    decayed, history = train(x, model_config=cfg, steps=60, weight_decay=1.0, progress=False, device="cpu")
+    for layer in ("encoder", "decoder"):
+        assert getattr(decayed, layer)[0].weight.norm() < 0.5 * getattr(plain, layer)[0].weight.norm()
+    assert history.train_total == [r + TrainConfig().beta * s for r, s in zip(history.train_recon, history.train_sparsity)]
+
+
+def test_weight_decay_alone_leaves_biases_untouched():
+    """With a zero learning signal the only force is the decay: weights shrink, biases stay put."""
+    model = SparseAutoencoder(input_dim=4, hidden_dims=(), latent_dim=3, latent_activation="linear", output_activation="none")
+    with torch.no_grad():
+        model.decoder[0].weight.zero_()  # x̂ = b₂ whatever the code, so the encoder gets no gradient ...
+        model.decoder[0].bias.zero_()
+    biases = [model.encoder[0].bias.clone(), model.decoder[0].bias.clone()]
+    weight = model.encoder[0].weight.norm().item()
+    fit(model, torch.zeros(64, 4), penalty="none", steps=20, lr=1e-2, weight_decay=1.0, progress=False, device="cpu")
+    assert model.encoder[0].weight.norm().item() < 0.9 * weight  # ... and x = 0 = x̂: only the decay moves it
+    assert torch.equal(model.encoder[0].bias, biases[0]) and torch.equal(model.decoder[0].bias, biases[1])
