@@ -83,7 +83,7 @@ def test_nan_or_inf_in_data_is_rejected(mnist):
     "kwargs, match",
     [({"penalty": "l2"}, "penalty"), ({"loss": "mae"}, "loss"), ({"rho": 0.0}, "rho"), ({"epochs": 0}, "epochs"),
      ({"batch_size": 2.5}, "batch_size"), ({"lr": 0}, "lr"), ({"beta": -1}, "beta"), ({"steps": 0}, "steps"),
-     ({"l1_lambda": float("nan")}, "l1_lambda"), ({"weight_decay": -1e-4}, "weight_decay must be a non-negative number"),
+     ({"l1_lambda": float("nan")}, "l1_lambda"), ({"weight_decay": -1e-4}, "weight_decay must be a finite number ≥ 0"),
      ({"weight_decay": float("nan")}, "weight_decay")],
 )
 def test_bad_training_settings_raise(kwargs, match):
