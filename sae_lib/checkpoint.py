@@ -10,6 +10,8 @@ import torch
 
 from .model import SAEConfig, SparseAutoencoder
 
+__all__ = ["FORMAT", "VERSION", "load", "load_metadata", "save"]
+
 FORMAT = "sae_lib.checkpoint"
 VERSION = 1
 
@@ -38,7 +40,7 @@ def save(model: SparseAutoencoder, path: str | Path, metadata: dict | None = Non
     return path
 
 
-def read(path: str | Path) -> dict:
+def _read(path: str | Path) -> dict:
     """The checked contents of a checkpoint file; raises FileNotFoundError or ValueError."""
     path = Path(path)
     if not path.is_file():
@@ -56,7 +58,7 @@ def read(path: str | Path) -> dict:
 
 def load(path: str | Path) -> SparseAutoencoder:
     """Rebuild the saved model from its configuration and weights (on the CPU, in eval mode)."""
-    payload = read(path)
+    payload = _read(path)
     try:
         model = SparseAutoencoder(SAEConfig(**payload["config"]))
         model.load_state_dict(payload["state_dict"])
@@ -67,4 +69,4 @@ def load(path: str | Path) -> SparseAutoencoder:
 
 def load_metadata(path: str | Path) -> dict:
     """The metadata dict saved beside the weights (e.g. standardisation statistics)."""
-    return read(path)["metadata"]
+    return _read(path)["metadata"]

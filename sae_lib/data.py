@@ -22,8 +22,12 @@ import numpy as np
 import torch
 from torch import Tensor
 
-PACKAGE_DIR = Path(__file__).resolve().parent
-OFFLINE_MNIST = PACKAGE_DIR / "assets" / "mnist_5k.npz"
+__all__ = ["DEBIAN_FASHION_MNIST", "DIGITS", "MNIST_MIRRORS", "OFFLINE_MNIST", "ImageData", "batches", "check_finite",
+    "default_root", "load_fashion_mnist", "load_mnist", "load_offline_mnist", "natural_images", "pca_whiten",
+    "sample_patches", "to_float_images", "zca_whiten"]
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+OFFLINE_MNIST = _PACKAGE_DIR / "assets" / "mnist_5k.npz"
 MNIST_MIRRORS = ["https://ossci-datasets.s3.amazonaws.com/mnist/", "http://yann.lecun.com/exdb/mnist/"]
 DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
 DIGITS = tuple(str(d) for d in range(10))
@@ -51,7 +55,7 @@ def default_root() -> Path:
     """Where downloads are cached: $SAE_LIB_DATA, else `data/` in the project checkout, else ./data."""
     if "SAE_LIB_DATA" in os.environ:
         return Path(os.environ["SAE_LIB_DATA"])
-    project = PACKAGE_DIR.parent
+    project = _PACKAGE_DIR.parent
     return project / "data" if (project / "pyproject.toml").exists() else Path("data")
 
 
@@ -70,7 +74,8 @@ def check_finite(x: Tensor, name: str = "data") -> Tensor:
     return x
 
 
-def from_torchvision(dataset_class: type, root: Path, download: bool, classes: tuple[str, ...] | None = None) -> ImageData:
+def _from_torchvision(dataset_class: type, root: Path, download: bool,
+                      classes: tuple[str, ...] | None = None) -> ImageData:
     """Both splits of a torchvision MNIST-style dataset as float tensors (class names from the dataset unless given)."""
     classes = classes or tuple(dataset_class.classes)
     train = dataset_class(root, train=True, download=download)
@@ -91,7 +96,7 @@ def load_offline_mnist(n_test: int = 1000) -> ImageData:
     return ImageData(x[n_test:], y[n_test:], x[:n_test], y[:n_test], "offline MNIST sample (5,000 images)", DIGITS)
 
 
-def host_resolves(url: str) -> bool:
+def _host_resolves(url: str) -> bool:
     """Whether the host of `url` has an address: offline this fails at once, before any download."""
     try:
         socket.getaddrinfo(urlparse(url).hostname, None)
@@ -104,7 +109,7 @@ def load_mnist(root: str | Path | None = None, download: bool = True) -> ImageDa
     """MNIST via torchvision (cached under `root`); if that fails, say so and use the offline sample."""
     root = Path(root) if root is not None else default_root()
     cached = (root / "MNIST" / "raw" / "t10k-labels-idx1-ubyte").exists()
-    if not cached and not any(host_resolves(url) for url in MNIST_MIRRORS):  # skip importing torchvision offline
+    if not cached and not any(_host_resolves(url) for url in MNIST_MIRRORS):  # skip importing torchvision offline
         print("MNIST could not be downloaded (no network: no mirror's host resolves); "
               "using the offline 5,000-image MNIST sample instead.")
         return load_offline_mnist()
@@ -114,14 +119,14 @@ def load_mnist(root: str | Path | None = None, download: bool = True) -> ImageDa
     log = io.StringIO()
     try:
         with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
-            return from_torchvision(datasets.MNIST, root, download, DIGITS)
+            return _from_torchvision(datasets.MNIST, root, download, DIGITS)
     except (RuntimeError, OSError) as error:
         reason = (str(error).strip().splitlines() or [type(error).__name__])[-1]
         print(f"MNIST could not be downloaded ({reason}); using the offline 5,000-image MNIST sample instead.")
         return load_offline_mnist()
 
 
-def stage_idx_files(idx_dir: Path, raw_dir: Path) -> None:
+def _stage_idx_files(idx_dir: Path, raw_dir: Path) -> None:
     """Unpack *-ubyte.gz IDX files from `idx_dir` into torchvision's raw/ folder (skips existing ones)."""
     raw_dir.mkdir(parents=True, exist_ok=True)
     for gz in sorted(idx_dir.glob("*-ubyte.gz")):
@@ -141,9 +146,9 @@ def load_fashion_mnist(
 
     root = Path(root) if root is not None else default_root()
     if idx_dir is not None and Path(idx_dir).is_dir():
-        stage_idx_files(Path(idx_dir), root / "FashionMNIST" / "raw")
+        _stage_idx_files(Path(idx_dir), root / "FashionMNIST" / "raw")
     try:
-        return from_torchvision(datasets.FashionMNIST, root, download)
+        return _from_torchvision(datasets.FashionMNIST, root, download)
     except (RuntimeError, OSError) as error:
         raise RuntimeError(
             f"Fashion-MNIST is not in {root} or {idx_dir} and could not be downloaded ({error}). "
@@ -151,7 +156,8 @@ def load_fashion_mnist(
         ) from error
 
 
-def batches(x: Tensor, batch_size: int, shuffle: bool = True, generator: torch.Generator | None = None) -> Iterator[Tensor]:
+def batches(x: Tensor, batch_size: int, shuffle: bool = True,
+            generator: torch.Generator | None = None) -> Iterator[Tensor]:
     """Mini-batches of the rows of an in-memory tensor (a shuffled order when `shuffle`)."""
     if batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
@@ -162,7 +168,8 @@ def batches(x: Tensor, batch_size: int, shuffle: bool = True, generator: torch.G
 
 
 def natural_images(downsample: int = 3) -> list[np.ndarray]:
-    """scikit-learn's two bundled photos (china.jpg, flower.jpg) in grey, in [0, 1], each pixel the mean of a downsample × downsample block."""
+    """scikit-learn's two bundled photos (china.jpg, flower.jpg) in grey, in [0, 1], each pixel the mean
+    of a downsample × downsample block."""
     from sklearn.datasets import load_sample_images  # imported here: only the natural-image notebook needs it
 
     if isinstance(downsample, bool) or not isinstance(downsample, int) or downsample < 1:
@@ -176,9 +183,10 @@ def natural_images(downsample: int = 3) -> list[np.ndarray]:
 
 
 def sample_patches(images: list[np.ndarray], n: int, size: int = 8, seed: int = 0) -> Tensor:
-    """n random size × size patches, flattened to float32 rows [n, size²], from 2-D images chosen uniformly at random."""
+    """n random size × size patches, flattened to float32 rows [n, size²], from images chosen uniformly at random."""
     if not images or any(np.ndim(im) != 2 for im in images):
-        raise ValueError(f"images must be a non-empty list of 2-D (grey) arrays, got shapes {[np.shape(im) for im in images]}")
+        shapes = [np.shape(im) for im in images]
+        raise ValueError(f"images must be a non-empty list of 2-D (grey) arrays, got shapes {shapes}")
     smallest = min(min(np.shape(im)) for im in images)
     if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= smallest:
         raise ValueError(f"patch size must be an integer from 1 to {smallest} (the smallest image side), got {size!r}")
@@ -197,9 +205,10 @@ def sample_patches(images: list[np.ndarray], n: int, size: int = 8, seed: int = 
 
 
 def _eigh_of_covariance(x: Tensor, epsilon: float) -> tuple[Tensor, Tensor, Tensor]:
-    """(centred x, eigenvalues, eigenvectors) of the covariance xᵀx / n of centred x, in float64; checks the arguments."""
+    """(centred x, eigenvalues, eigenvectors) of the covariance xᵀx / n of centred x, in float64; checks arguments."""
     if not isinstance(x, Tensor) or x.dim() != 2 or len(x) < 2:
-        raise ValueError(f"x must be a 2-D tensor [samples, features] with at least 2 samples, got {getattr(x, 'shape', type(x).__name__)}")
+        got = getattr(x, "shape", type(x).__name__)
+        raise ValueError(f"x must be a 2-D tensor [samples, features] with at least 2 samples, got {got}")
     if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float)) or not epsilon >= 0:
         raise ValueError(f"epsilon must be a non-negative number, got {epsilon!r}")
     centred = x.double() - x.double().mean(dim=0)

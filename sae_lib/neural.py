@@ -19,6 +19,9 @@ from .metrics import mmcs  # noqa: F401  (re-exported: the notebooks' dictionary
 from .model import SAEConfig, SparseAutoencoder
 from .training import History, TrainConfig, train
 
+__all__ = ["Standardizer", "SyntheticRecording", "dictionary_config", "learn_dictionary", "load_recording", "mmcs",
+    "raw_atoms", "synthetic_recording", "to_samples", "train_validation_split"]
+
 
 @dataclass(frozen=True)
 class SyntheticRecording:

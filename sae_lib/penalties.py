@@ -7,6 +7,8 @@ import math
 import torch
 from torch import Tensor
 
+__all__ = ["EPS", "check_rho", "check_weight", "kl_divergence", "kl_gradient", "l1_penalty", "mean_activation"]
+
 #: ρ̂ is clamped to [EPS, 1 - EPS] so log(ρ̂) and log(1 - ρ̂) stay finite.
 EPS = 1e-6
 

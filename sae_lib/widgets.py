@@ -24,6 +24,9 @@ from .penalties import check_rho, check_weight, kl_divergence
 from .plots import SparsityFigure
 from .training import WarmStartTrainer
 
+__all__ = ["BETA_OPTIONS", "LATENT_OPTIONS", "RHO_OPTIONS", "Setting", "SparsityExplorer", "enable_colab_widgets",
+    "kl_curve_widget"]
+
 RHO_OPTIONS = (0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.2, 0.3, 0.5)
 #: From no visible effect (β ≤ 1e-4: the code stays dense) to a KL term that swamps reconstruction (β ≥ 1).
 BETA_OPTIONS = (0.0, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
@@ -38,14 +41,14 @@ def enable_colab_widgets() -> None:
         output.enable_custom_widget_manager()
 
 
-def png_bytes(fig: Figure, dpi: int = 72) -> bytes:
+def _png_bytes(fig: Figure, dpi: int = 72) -> bytes:
     """Render a figure to PNG bytes."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi)
     return buffer.getvalue()
 
 
-def log_slider(description: str, options: tuple[float, ...], value: float) -> W.SelectionSlider:
+def _log_slider(description: str, options: tuple[float, ...], value: float) -> W.SelectionSlider:
     """A slider over log-spaced values (so only valid settings can be chosen)."""
     return W.SelectionSlider(options=[(f"{v:g}", v) for v in options], value=value, description=description,
                              continuous_update=False, style={"description_width": "initial"})
@@ -70,7 +73,7 @@ def kl_curve_widget(rho: float = 0.05) -> W.VBox:
         curve.set_ydata([kl_divergence(slider.value, v.reshape(1)).item() for v in q])
         marker.set_xdata([slider.value, slider.value])
         ax.set_title(f"KL(ρ ‖ ρ̂) for ρ = {slider.value:.3f}: zero at ρ̂ = ρ, steep towards 1")
-        image.value = png_bytes(fig, dpi=90)
+        image.value = _png_bytes(fig, dpi=90)
 
     slider.observe(redraw, names="value")
     redraw()
@@ -108,10 +111,10 @@ class SparsityExplorer:
         self._baselines: dict[int, dict] = {}
         self.trainings = 0
         self._syncing = False
-        self.rho_slider = log_slider("sparsity target ρ", RHO_OPTIONS, rho if rho in RHO_OPTIONS else 0.1)
-        self.beta_slider = log_slider("weight β", BETA_OPTIONS, beta if beta in BETA_OPTIONS else 0.03)
+        self.rho_slider = _log_slider("sparsity target ρ", RHO_OPTIONS, rho if rho in RHO_OPTIONS else 0.1)
+        self.beta_slider = _log_slider("weight β", BETA_OPTIONS, beta if beta in BETA_OPTIONS else 0.03)
         latent = latent_dim if latent_dim in LATENT_OPTIONS else 128
-        self.latent_slider = log_slider("latent units", LATENT_OPTIONS, latent)
+        self.latent_slider = _log_slider("latent units", LATENT_OPTIONS, latent)
         self.image = W.Image(format="png")
         self.readout = W.HTML()
         for slider in (self.rho_slider, self.beta_slider, self.latent_slider):
