@@ -134,3 +134,28 @@ def plot_decoder_features(features: Tensor, ncols: int = 8, path: str | Path | N
     fig = image_grid(as_images(features), ncols, [f"unit {j}" for j in range(len(features))],
                      cmap="RdBu_r", symmetric=True)
     return finish(fig, path)
+
+
+def plot_feature_density(codes: dict[str, Tensor], threshold: float = 0.0, bins: int = 30,
+                         path: str | Path | None = None) -> Figure:
+    """log₁₀ feature density per latent (the share of inputs it fires on), one panel per named set of codes.
+
+    Dead latents (density 0, log₁₀ = −∞) get their own red bar left of the axis break, so they are counted, not lost.
+    """
+    densities = {name: (z.detach().cpu().abs() > threshold).float().mean(dim=0).numpy() for name, z in codes.items()}
+    alive = np.concatenate([d[d > 0] for d in densities.values()])
+    low = np.floor(np.log10(alive.min())) if len(alive) else -3.0
+    edges = np.linspace(low, 0.0, bins + 1)
+    fig = Figure(figsize=(4.2 * len(codes), 3.2))
+    axes = fig.subplots(1, len(codes), squeeze=False)[0]
+    for ax, (name, density) in zip(axes, densities.items()):
+        dead = int((density == 0).sum())
+        ax.hist(np.log10(density[density > 0]), bins=edges, color="tab:blue", label="alive")
+        dead_at = low - 0.8  # left of the axis, well clear of the first tick
+        ax.bar(dead_at, dead, width=max(edges[1] - edges[0], 0.15), color="tab:red", label=f"dead ({dead})")
+        ticks = np.arange(low, 0.5)
+        ax.set_xticks([dead_at, *ticks], ["dead", *[f"{t:g}" for t in ticks]])
+        ax.set_xlim(dead_at - 0.4, 0.2)
+        ax.set(xlabel="log₁₀ feature density", ylabel="latents", title=f"{name}: {dead} of {len(density)} dead")
+        ax.legend(fontsize=8)
+    return finish(fig, path)

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
-__all__ = ["ToyModel", "importances", "toy_features", "toy_loss", "train_toy_model"]
+__all__ = ["ToyModel", "feature_dimensionality", "importances", "toy_features", "toy_loss", "train_toy_model"]
 
 
 def importances(n_features: int, importance: float | Sequence[float] = 1.0) -> Tensor:
@@ -78,8 +78,8 @@ class ToyModel(nn.Module):
 
 
 def toy_loss(model: ToyModel, x: Tensor, importance: Tensor) -> Tensor:
-    """Importance-weighted squared error, averaged over the batch and summed over instances (they train apart)."""
-    return (importance * (x - model(x)) ** 2).sum(dim=2).mean(dim=0).sum()
+    """Each instance's importance-weighted squared error Σ_i I_i (x_i − x'_i)², averaged over the batch: [instances]."""
+    return (importance * (x - model(x)) ** 2).sum(dim=2).mean(dim=0)
 
 
 def train_toy_model(n_features: int = 5, n_hidden: int = 2, feature_probability: float | Sequence[float] = 0.1,
@@ -99,9 +99,22 @@ def train_toy_model(n_features: int = 5, n_hidden: int = 2, feature_probability:
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: 0.5 * (1 + math.cos(math.pi * s / steps)))
     for _ in range(steps):
-        loss = toy_loss(model, toy_features(batch_size, n_features, p, generator), weights)
+        # summed over instances: each instance's parameters get only their own loss's gradient
+        loss = toy_loss(model, toy_features(batch_size, n_features, p, generator), weights).sum()
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
         schedule.step()
     return model.eval()
+
+
+def feature_dimensionality(directions: Tensor) -> Tensor:
+    """Each feature's share of a dimension, D_i = ‖W_i‖² / Σ_j (Ŵ_i · W_j)² (Elhage et al. 2022), for rows W_i.
+
+    1 for a feature with a dimension to itself, 1/2 for each of an antipodal pair, 2/5 in a pentagon,
+    0 for a feature that is not represented (‖W_i‖ ≈ 0). `directions` is [..., features, hidden].
+    """
+    norms = directions.norm(dim=-1, keepdim=True)
+    unit = directions / norms.clamp_min(1e-8)
+    overlaps = (unit @ directions.transpose(-1, -2)) ** 2  # (Ŵ_i · W_j)², [..., i, j]
+    return (norms.squeeze(-1) ** 2 / overlaps.sum(dim=-1).clamp_min(1e-12)) * (norms.squeeze(-1) > 1e-3)

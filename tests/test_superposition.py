@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from sae_lib.superposition import ToyModel, importances, toy_features, toy_loss, train_toy_model
+from sae_lib.superposition import ToyModel, feature_dimensionality, importances, toy_features, toy_loss, train_toy_model
 
 
 def test_features_are_uniform_when_present_with_the_given_probability():
@@ -33,8 +33,8 @@ def test_model_computes_relu_of_w_transpose_w_x_plus_b_per_instance():
     i = 1
     expected = torch.relu(x[:, i] @ model.W[i].T @ model.W[i] + model.b[i])
     torch.testing.assert_close(model(x)[:, i], expected)
-    loss = toy_loss(model, x, torch.ones(4))
-    assert loss.item() == pytest.approx(((x - model(x)) ** 2).sum(dim=2).mean(dim=0).sum().item())
+    loss = toy_loss(model, x, torch.tensor([1.0, 0.0, 0.0, 0.0]))
+    torch.testing.assert_close(loss, ((x - model(x))[:, :, 0] ** 2).mean(dim=0))
 
 
 @pytest.mark.parametrize("kwargs, match", [({"n_features": 0}, "n_features"), ({"n_hidden": 1.5}, "n_hidden"),
@@ -66,3 +66,14 @@ def test_dense_features_get_two_orthogonal_directions_sparse_ones_a_pentagon():
     angles = torch.atan2(sparse[:, 1], sparse[:, 0]).sort().values
     gaps = torch.diff(torch.cat([angles, angles[:1] + 2 * math.pi]))
     torch.testing.assert_close(gaps, torch.full((5,), 2 * math.pi / 5), atol=0.2, rtol=0)
+
+
+def test_feature_dimensionality_of_the_textbook_geometries():
+    orthogonal = torch.tensor([[1.0, 0.0], [0.0, 2.0], [0.0, 0.0]])
+    torch.testing.assert_close(feature_dimensionality(orthogonal), torch.tensor([1.0, 1.0, 0.0]))
+    antipodal = torch.tensor([[1.0, 0.0], [-1.0, 0.0]])
+    torch.testing.assert_close(feature_dimensionality(antipodal), torch.tensor([0.5, 0.5]))
+    angles = torch.arange(5) * 2 * math.pi / 5
+    pentagon = torch.stack([angles.cos(), angles.sin()], dim=1) * 1.2
+    torch.testing.assert_close(feature_dimensionality(pentagon), torch.full((5,), 0.4))
+    assert feature_dimensionality(torch.stack([pentagon, pentagon])).shape == (2, 5)
