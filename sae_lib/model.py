@@ -38,9 +38,11 @@ class SAEConfig:
     #: Units kept per input by "topk" (on average per input for "batchtopk"); required by both, unused otherwise.
     k: int | None = None
     #: "jumprelu": every unit's threshold θ_j starts here (it is learned as log θ_j, so it stays positive).
-    init_threshold: float = 0.001
+    #: The JumpReLU paper and SAELens start at 0.001 with bandwidth 0.001, for language-model activations;
+    #: on the course's data, whose codes are of order 1, such thresholds barely move in a few hundred steps.
+    init_threshold: float = 0.1
     #: "jumprelu": width ε of the rectangle kernel in the straight-through pseudo-derivatives.
-    bandwidth: float = 0.001
+    bandwidth: float = 0.1
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "hidden_dims", tuple(self.hidden_dims))

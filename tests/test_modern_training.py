@@ -134,6 +134,13 @@ def test_resample_points_dead_latents_at_badly_reconstructed_inputs_and_resets_a
     assert (model.encoder[0].bias[[3, 7]] == 0).all()
     state = optimizer.state[model.encoder[0].weight]
     assert (state["exp_avg"][[3, 7]] == 0).all() and (state["exp_avg"][0] == 1).all()
+    alive = torch.ones(24, dtype=torch.bool)
+    alive[[3, 7]] = False
+    expected = state["exp_avg_sq"][alive].mean(dim=0)  # Adam's step size stays that of a living latent
+    torch.testing.assert_close(state["exp_avg_sq"][3], expected)
+    torch.testing.assert_close(state["exp_avg_sq"][7], expected)
+    decoder_state = optimizer.state[model.decoder[0].weight]
+    torch.testing.assert_close(decoder_state["exp_avg_sq"][:, 3], decoder_state["exp_avg_sq"][:, alive].mean(dim=1))
     assert resample_dead_latents(model, x, torch.zeros(24, dtype=torch.bool)) == 0
     with pytest.raises(ValueError, match="boolean mask of 24"):
         resample_dead_latents(model, x, torch.zeros(5, dtype=torch.bool))
