@@ -37,6 +37,7 @@ bench: $(STAMP)  ## measure, print, and write the results into README.md
 	$(BIN)/python benchmarks/time_to_quality.py
 	$(BIN)/python benchmarks/explorer_latency.py
 	$(BIN)/python benchmarks/neural_dictionary.py
+	$(BIN)/python benchmarks/modern_architectures.py
 	$(BIN)/python benchmarks/notebook_runtime.py
 
 clean:

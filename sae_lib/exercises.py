@@ -13,8 +13,9 @@ from collections.abc import Callable
 import torch
 
 from .metrics import dead_fraction, evaluate, l0, variance_explained
-from .model import SAEConfig, SparseAutoencoder
+from .model import JumpReLUFunction, SAEConfig, SparseAutoencoder, TopK
 from .penalties import kl_divergence, kl_gradient, mean_activation
+from .training import resampled_weights
 
 CASES_RHO = [(0.05, [0.05, 0.2, 0.01]), (0.1, [0.5, 0.9]), (0.3, [0.3, 0.31, 0.02, 0.7])]
 
@@ -28,6 +29,14 @@ def _problem(got: object, expected: object) -> str | None:
     """Why `got` cannot be compared with `expected` (None, a list, a wrong shape or dtype), or None if it can."""
     if got is None:
         return "your function returned None: did you forget `return`?"
+    if isinstance(expected, tuple):
+        if not isinstance(got, (tuple, list)) or len(got) != len(expected):
+            return f"expected a tuple of {len(expected)} results, got {_short(got)}"
+        for i, (g, e) in enumerate(zip(got, expected)):
+            problem = _problem(g, e)
+            if problem is not None:
+                return f"result {i + 1} of {len(expected)}: {problem}"
+        return None
     if isinstance(expected, torch.Tensor):
         if not isinstance(got, torch.Tensor):
             return f"expected a torch.Tensor, got a {type(got).__name__} (build the result with torch operations)"
@@ -47,7 +56,9 @@ def _problem(got: object, expected: object) -> str | None:
 
 
 def _close(got: object, expected: object) -> bool:
-    """Whether two checked results agree to 1e-6 (relative) / 1e-9 (absolute)."""
+    """Whether two checked results agree to 1e-6 (relative) / 1e-9 (absolute); tuples element by element."""
+    if isinstance(expected, tuple):
+        return all(_close(g, e) for g, e in zip(got, expected))
     got_t = torch.as_tensor(got.detach() if isinstance(got, torch.Tensor) else float(got), dtype=torch.float64)
     expected_t = torch.as_tensor(expected, dtype=torch.float64)
     return torch.allclose(got_t.reshape(expected_t.shape), expected_t, rtol=1e-6, atol=1e-9)
@@ -72,17 +83,22 @@ def _compare(name: str, fn: object, reference: Callable, cases: list[tuple], hin
         expected = reference(*args)
         problem = _problem(got, expected)
         if problem is None and not _close(got, expected):
-            problem = f"for inputs {_short(args)} expected {_short(expected)}, got {_short(got)}{_gap(got, expected)}"
+            problem = f"for inputs {_short(args)} {_difference(got, expected)}"
         if problem is not None:
             return _report(name, False, f"{problem}. {hint}")
     _report(name, True)
 
 
-def _gap(got: object, expected: object) -> str:
-    """For same-shaped tensors too big to print, how far apart they are (else nothing)."""
-    if isinstance(got, torch.Tensor) and isinstance(expected, torch.Tensor) and expected.numel() > 6:
-        return f" (off by up to {(got.detach().double() - expected.double()).abs().max().item():.3g})"
-    return ""
+def _difference(got: object, expected: object) -> str:
+    """Where a result that has the right form differs: which element of a tuple, and where in a large tensor."""
+    if isinstance(expected, tuple):
+        i = next(i for i, (g, e) in enumerate(zip(got, expected)) if not _close(g, e))
+        return f"result {i + 1} of {len(expected)} differs: " + _difference(got[i], expected[i])
+    if isinstance(expected, torch.Tensor) and expected.numel() > 6:
+        gap = (got.detach().double() - expected.double()).abs()
+        where = tuple(int(i) for i in torch.unravel_index(gap.argmax(), gap.shape))
+        return f"values differ most at index {where}: expected {expected[where].item():.6g}, got {got[where].item():.6g}"
+    return f"expected {_short(expected)}, got {_short(got)}"
 
 
 def _short(value: object) -> str:
@@ -275,3 +291,83 @@ def check_without_whitening(answer: object) -> None:
                  "the loss, so little trains them: the filters come out noisier and less oriented. The units do "
                  "not die (the KL penalty only sets how often they fire), and no rescaling of the input undoes "
                  "whitening, which treats each direction differently.")
+
+
+# Notebook 08: superposition
+def _feature_answer(name: str, answer: object, correct: int, n_features: int, why: str) -> None:
+    """PASS when `answer` is the feature index `correct`; a hint otherwise (never raises)."""
+    if answer is None or answer is ...:
+        return _report(name, False, f"no answer yet: set it to a feature index from 0 to {n_features - 1}")
+    if isinstance(answer, bool) or not isinstance(answer, int) or not 0 <= answer < n_features:
+        return _report(name, False, f"{answer!r} is not a feature index from 0 to {n_features - 1}")
+    if answer != correct:
+        return _report(name, False, f"not feature {answer}. {why}")
+    _report(name, True)
+
+
+def check_dropped_feature(answer: object, gram: torch.Tensor) -> None:
+    """answer: the feature the toy model does not represent at all, read off the diagonal of WᵀW."""
+    gram = torch.as_tensor(gram)
+    correct = int(gram.diagonal().argmin())
+    _feature_answer("dropped feature", answer, correct, len(gram),
+                    "The diagonal of WᵀW holds ‖W_i‖²: the dropped feature's entry is (close to) 0.")
+
+
+def check_shared_direction(answer: object, gram: torch.Tensor, feature: int = 0) -> None:
+    """answer: the feature that lies on the same line as `feature` but points the other way (most negative WᵀW entry)."""
+    gram = torch.as_tensor(gram).clone()
+    gram[feature, feature] = float("inf")
+    correct = int(gram[feature].argmin())
+    _feature_answer(f"feature sharing a direction with feature {feature}", answer, correct, len(gram),
+                    f"Look along row {feature} of WᵀW for the most negative entry: W_i·W_j ≈ −‖W_i‖‖W_j‖ "
+                    "means opposite arrows on one line (an antipodal pair).")
+
+
+def check_resampled_weights(fn: Callable) -> None:
+    """fn(w_enc, b_enc, w_dec, dead, directions, encoder_norm) → (w_enc, b_enc, w_dec) with dead latents resampled."""
+    g = torch.Generator().manual_seed(17)
+
+    def case(latents: int, inputs: int, dead_ids: list[int]) -> tuple:
+        dead = torch.zeros(latents, dtype=torch.bool)
+        dead[dead_ids] = True
+        return (torch.randn(latents, inputs, generator=g, dtype=torch.float64),
+                torch.randn(latents, generator=g, dtype=torch.float64),
+                torch.randn(inputs, latents, generator=g, dtype=torch.float64), dead,
+                torch.randn(len(dead_ids), inputs, generator=g, dtype=torch.float64) * 3, 0.4)
+
+    return _compare("resampled weights", fn, resampled_weights, [case(6, 4, [1, 4]), case(5, 3, [0, 1, 2, 3, 4]),
+                                                                  case(4, 4, [])],
+                    "For the dead latents only: decoder columns w_dec[:, dead] = unit directions (transposed), "
+                    "encoder rows w_enc[dead] = unit directions · encoder_norm, biases b_enc[dead] = 0. "
+                    "Work on clones: the inputs must not change.")
+
+
+# Notebook 09: modern architectures
+def check_topk(fn: Callable) -> None:
+    """fn(pre, k) → codes keeping each row's k largest pre-activations (ReLU'd) and zeros elsewhere."""
+    g = torch.Generator().manual_seed(18)
+    cases = [(torch.randn(5, 8, generator=g, dtype=torch.float64), 3),
+             (torch.randn(4, 6, generator=g, dtype=torch.float64) - 1.0, 2),  # mostly negative: ReLU matters
+             (torch.randn(3, 5, generator=g, dtype=torch.float64), 5)]
+    return _compare("TopK activation", fn, lambda pre, k: TopK(k)(pre), cases,
+                    "torch.topk(pre, k, dim=1) gives values and indices; scatter the ReLU'd values into zeros_like(pre).")
+
+
+def _threshold_gradient(pre: torch.Tensor, threshold: torch.Tensor, bandwidth: float, grad_output: torch.Tensor) -> torch.Tensor:
+    """The library's ∂L/∂θ for JumpReLU, through autograd."""
+    theta = threshold.clone().requires_grad_(True)
+    JumpReLUFunction.apply(pre, theta, bandwidth).backward(grad_output)
+    return theta.grad
+
+
+def check_jumprelu_threshold_gradient(fn: Callable) -> None:
+    """fn(pre, threshold, bandwidth, grad_output) → ∂L/∂θ_j = Σ_b grad_output_bj · (−θ_j/ε) · K((pre_bj − θ_j)/ε)."""
+    g = torch.Generator().manual_seed(19)
+    cases = []
+    for batch, units, eps in [(6, 3, 0.2), (10, 4, 0.5), (4, 2, 0.05)]:
+        theta = torch.rand(units, generator=g, dtype=torch.float64) + 0.5
+        pre = theta + (torch.rand(batch, units, generator=g, dtype=torch.float64) - 0.5) * 4 * eps
+        cases.append((pre, theta, eps, torch.randn(batch, units, generator=g, dtype=torch.float64)))
+    return _compare("JumpReLU threshold gradient", fn, _threshold_gradient, cases,
+                    "K(u) = 1 when |u| < 1/2, else 0: only pre-activations within ε/2 of θ_j count. Multiply by the "
+                    "upstream gradient and −θ_j/ε, then sum over the batch (dim=0).")

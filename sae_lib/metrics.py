@@ -8,6 +8,8 @@ with the `threshold` argument.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -92,6 +94,44 @@ def mmcs(true_atoms: Tensor | np.ndarray, learned_atoms: Tensor | np.ndarray) ->
     if true.dim() != 2 or learned.dim() != 2 or true.shape[1] != learned.shape[1]:
         raise ValueError(f"atoms must be 2-D [atoms, dim] with the same dim, got {tuple(true.shape)} and {tuple(learned.shape)}")
     return (true @ learned.T).max(dim=1).values.mean().item()
+
+
+def match_atoms(true_atoms: Tensor | np.ndarray, learned_atoms: Tensor | np.ndarray) -> tuple[Tensor, Tensor]:
+    """For each true atom, the index of the learned atom most cosine-similar to it, and that cosine (rows are atoms)."""
+    true = F.normalize(torch.as_tensor(true_atoms, dtype=torch.float64).detach().cpu(), dim=1)
+    learned = F.normalize(torch.as_tensor(learned_atoms, dtype=torch.float64).detach().cpu(), dim=1)
+    if true.dim() != 2 or learned.dim() != 2 or true.shape[1] != learned.shape[1]:
+        raise ValueError(f"atoms must be 2-D [atoms, dim] with the same dim, got {tuple(true.shape)} and {tuple(learned.shape)}")
+    best = (true @ learned.T).max(dim=1)
+    return best.indices, best.values
+
+
+def shrinkage_slope(true_codes: Tensor, learned_codes: Tensor) -> float:
+    """Least-squares slope through the origin of learned against true code magnitudes, Σ t·l / Σ t².
+
+    Only entries where both codes are non-zero count, so the slope measures the size of the codes a
+    model does give, not how often it misses: 1 means magnitudes are right, below 1 means shrunk.
+    """
+    t, l = torch.as_tensor(true_codes).double(), torch.as_tensor(learned_codes).double()
+    if t.shape != l.shape:
+        raise ValueError(f"true and learned codes must have the same shape, got {tuple(t.shape)} and {tuple(l.shape)}")
+    both = (t != 0) & (l != 0)
+    if not both.any():
+        raise ValueError("no entry where both the true and the learned code are non-zero")
+    return ((t[both] * l[both]).sum() / (t[both] ** 2).sum()).item()
+
+
+def interpolate_frontier(l0s: Sequence[float], values: Sequence[float], at: Sequence[float]) -> np.ndarray:
+    """A measured sparsity frontier (value against L0) read at other L0s, linear in log L0; NaN outside the measured range.
+
+    Comparing architectures "at equal L0" needs this: their sweeps rarely land on the same L0s.
+    """
+    l0s, values = np.asarray(l0s, dtype=float), np.asarray(values, dtype=float)
+    if l0s.shape != values.shape or l0s.ndim != 1 or len(l0s) < 2 or (l0s <= 0).any():
+        raise ValueError(f"l0s and values must be 1-D of the same length ≥ 2 with positive L0s, got {l0s!r} and {values!r}")
+    order = np.argsort(l0s)
+    x, at = np.log(l0s[order]), np.log(np.asarray(at, dtype=float))
+    return np.where((at >= x[0]) & (at <= x[-1]), np.interp(at, x, values[order]), np.nan)
 
 
 def decoder_features(model: SparseAutoencoder) -> Tensor:

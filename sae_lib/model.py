@@ -1,14 +1,28 @@
-"""The sparse autoencoder: a fully connected encoder and decoder around a latent code."""
+"""The sparse autoencoder: a fully connected encoder and decoder around a latent code.
+
+The latent activation is where the architectures differ (`SAEConfig.latent_activation`):
+
+* "sigmoid", "relu", "linear": elementwise; sparsity comes from a penalty (KL or L1) in training.
+* "topk": keep each input's k largest pre-activations (ReLU'd), zero the rest (OpenAI, Gao et al. 2024).
+* "batchtopk": keep the k·B largest pre-activations of a whole batch of B, so the count per input varies;
+  in eval mode, a single threshold estimated during training replaces the batch (Bussmann et al. 2024).
+* "jumprelu": z = pre · H(pre − θ_j) with a learned threshold θ_j per unit, trained through a
+  straight-through estimator with a rectangle kernel of width `bandwidth` (Rajamanoharan et al. 2024).
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import asdict, dataclass, field
 
 import torch
 from torch import Tensor, nn
 
-ACTIVATIONS = {"sigmoid": nn.Sigmoid, "relu": nn.ReLU, "linear": nn.Identity}
+ELEMENTWISE = {"sigmoid": nn.Sigmoid, "relu": nn.ReLU, "linear": nn.Identity}
+#: Latent activations that keep a fixed number k of units per input (per batch for batchtopk).
+K_ACTIVATIONS = ("topk", "batchtopk")
+ACTIVATIONS = (*ELEMENTWISE, *K_ACTIVATIONS, "jumprelu")
 OUTPUT_ACTIVATIONS = {"sigmoid": nn.Sigmoid, "none": nn.Identity}
 
 
@@ -22,6 +36,14 @@ class SAEConfig:
     latent_activation: str = "sigmoid"
     output_activation: str = "sigmoid"
     unit_norm_decoder: bool = False
+    #: Units kept per input by "topk" (on average per input for "batchtopk"); required by both, unused otherwise.
+    k: int | None = None
+    #: "jumprelu": every unit's threshold θ_j starts here (it is learned as log θ_j, so it stays positive).
+    #: The JumpReLU paper and SAELens start at 0.001 with bandwidth 0.001, for language-model activations;
+    #: on the course's data, whose codes are of order 1, such thresholds barely move in a few hundred steps.
+    init_threshold: float = 0.1
+    #: "jumprelu": width ε of the rectangle kernel in the straight-through pseudo-derivatives.
+    bandwidth: float = 0.1
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "hidden_dims", tuple(self.hidden_dims))
@@ -32,6 +54,16 @@ class SAEConfig:
             raise ValueError(f"hidden_dims must be positive integers, got {self.hidden_dims!r}")
         if self.latent_activation not in ACTIVATIONS:
             raise ValueError(f"latent_activation must be one of {sorted(ACTIVATIONS)}, got {self.latent_activation!r}")
+        if self.latent_activation in K_ACTIVATIONS:
+            if isinstance(self.k, bool) or not isinstance(self.k, int) or not 1 <= self.k <= self.latent_dim:
+                raise ValueError(f"k must be an integer from 1 to latent_dim={self.latent_dim} for "
+                                 f"latent_activation={self.latent_activation!r}, got {self.k!r}")
+        elif self.k is not None:
+            raise ValueError(f"k is only used by latent_activation 'topk' or 'batchtopk', not {self.latent_activation!r}")
+        for name in ("init_threshold", "bandwidth"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+                raise ValueError(f"{name} must be a positive number, got {value!r}")
         if self.output_activation not in OUTPUT_ACTIVATIONS:
             raise ValueError(
                 f"output_activation must be one of {sorted(OUTPUT_ACTIVATIONS)}, got {self.output_activation!r}"
@@ -44,6 +76,116 @@ class SAEConfig:
         d = asdict(self)
         d["hidden_dims"] = list(self.hidden_dims)
         return d
+
+
+def _rectangle(u: Tensor) -> Tensor:
+    """The rectangle kernel K(u) = 1 for |u| < 1/2, else 0 (as a float tensor)."""
+    return (u.abs() < 0.5).to(u.dtype)
+
+
+class JumpReLUFunction(torch.autograd.Function):
+    """JumpReLU_θ(pre) = pre · H(pre − θ), with straight-through pseudo-derivatives (Rajamanoharan et al. 2024).
+
+    The step H has zero derivative almost everywhere, so θ would never learn. The backward pass uses
+    ∂/∂pre = H(pre − θ) (the true derivative away from the jump) and the pseudo-derivative
+    ∂/∂θ = −(θ/ε) · K((pre − θ)/ε) with the rectangle kernel K: the jump's effect smoothed over a window
+    of width ε around θ. `threshold` is broadcast along the batch; its gradient is summed over it.
+    """
+
+    @staticmethod
+    def forward(ctx, pre: Tensor, threshold: Tensor, bandwidth: float) -> Tensor:
+        ctx.save_for_backward(pre, threshold)
+        ctx.bandwidth = bandwidth
+        return pre * (pre > threshold).to(pre.dtype)
+
+    @staticmethod
+    def backward(ctx, grad_output: Tensor) -> tuple[Tensor, Tensor, None]:
+        pre, threshold = ctx.saved_tensors
+        eps = ctx.bandwidth
+        grad_pre = grad_output * (pre > threshold).to(pre.dtype)
+        grad_threshold = (grad_output * -(threshold / eps) * _rectangle((pre - threshold) / eps)).sum(dim=0)
+        return grad_pre, grad_threshold, None
+
+
+class JumpReLU(nn.Module):
+    """z = pre · H(pre − θ_j), with one learned threshold per unit, stored as its log so that θ_j > 0."""
+
+    def __init__(self, latent_dim: int, init_threshold: float, bandwidth: float) -> None:
+        super().__init__()
+        self.log_threshold = nn.Parameter(torch.full((latent_dim,), math.log(init_threshold)))
+        self.bandwidth = bandwidth
+
+    @property
+    def threshold(self) -> Tensor:
+        """θ_j, one per unit."""
+        return self.log_threshold.exp()
+
+    def forward(self, pre: Tensor) -> Tensor:
+        return JumpReLUFunction.apply(pre, self.threshold, self.bandwidth)
+
+    def extra_repr(self) -> str:
+        return f"latent_dim={len(self.log_threshold)}, bandwidth={self.bandwidth:g}"
+
+
+class TopK(nn.Module):
+    """Keep each row's k largest pre-activations, ReLU'd; every other unit is exactly 0."""
+
+    def __init__(self, k: int) -> None:
+        super().__init__()
+        self.k = k
+
+    def forward(self, pre: Tensor) -> Tensor:
+        values, indices = pre.topk(self.k, dim=1)
+        return torch.zeros_like(pre).scatter(1, indices, values.relu())
+
+    def extra_repr(self) -> str:
+        return f"k={self.k}"
+
+
+class BatchTopK(nn.Module):
+    """Training: keep the k·B largest ReLU'd pre-activations of the whole batch of B (per input they vary).
+
+    Eval: a batch-level selection would make one input's code depend on the others, so a fixed threshold
+    θ replaces it, z = pre · (pre > θ). θ is a running average (momentum 0.01) of the smallest value kept
+    in each training batch, as Bussmann et al. (2024) estimate it; it lives in a buffer, so checkpoints keep it.
+    """
+
+    def __init__(self, k: int, momentum: float = 0.01) -> None:
+        super().__init__()
+        self.k = k
+        self.momentum = momentum
+        self.register_buffer("threshold", torch.zeros(()))
+        self.register_buffer("initialized", torch.zeros((), dtype=torch.bool))
+
+    def forward(self, pre: Tensor) -> Tensor:
+        if not self.training:
+            return pre * (pre > self.threshold).to(pre.dtype)
+        flat = pre.relu().flatten()
+        values, indices = flat.topk(min(self.k * len(pre), flat.numel()))
+        with torch.no_grad():
+            kept = values[values > 0]
+            if len(kept):
+                smallest = kept.min()
+                # the first estimate is taken as is; after that a running average smooths batch-to-batch noise
+                blended = torch.lerp(self.threshold, smallest, self.momentum)
+                self.threshold.copy_(torch.where(self.initialized, blended, smallest))
+                self.initialized.fill_(True)
+        return torch.zeros_like(flat).scatter(0, indices, values).reshape(pre.shape)
+
+    def extra_repr(self) -> str:
+        return f"k={self.k}"
+
+
+def latent_activation(config: SAEConfig) -> nn.Module:
+    """The module that turns pre-activations into the code z, as `config.latent_activation` names it."""
+    name = config.latent_activation
+    if name in ELEMENTWISE:
+        return ELEMENTWISE[name]()
+    if name == "topk":
+        return TopK(config.k)
+    if name == "batchtopk":
+        return BatchTopK(config.k)
+    return JumpReLU(config.latent_dim, config.init_threshold, config.bandwidth)
 
 
 def mlp(widths: list[int], last: nn.Module) -> nn.Sequential:
@@ -63,7 +205,7 @@ class SparseAutoencoder(nn.Module):
         config = dataclasses.replace(config or SAEConfig(), **overrides)  # replace() re-runs the validation
         self.config = config
         widths = [config.input_dim, *config.hidden_dims, config.latent_dim]
-        self.encoder = mlp(widths, ACTIVATIONS[config.latent_activation]())
+        self.encoder = mlp(widths, latent_activation(config))
         self.decoder = mlp(widths[::-1], OUTPUT_ACTIVATIONS[config.output_activation]())
         if config.unit_norm_decoder:
             self.normalize_decoder_()
@@ -83,6 +225,15 @@ class SparseAutoencoder(nn.Module):
     def encode(self, x: Tensor) -> Tensor:
         """The latent code z for a batch of inputs."""
         return self.encoder(self.flatten(x))
+
+    @property
+    def activation(self) -> nn.Module:
+        """The latent activation (the encoder's last module): ReLU, TopK, BatchTopK, JumpReLU, ..."""
+        return self.encoder[-1]
+
+    def pre_activation(self, x: Tensor) -> Tensor:
+        """The encoder's output before the latent activation (what TopK ranks and JumpReLU thresholds)."""
+        return self.encoder[:-1](self.flatten(x))
 
     def decode(self, z: Tensor) -> Tensor:
         """The flat reconstruction x̂ for a batch of codes."""

@@ -1,4 +1,5 @@
-"""Sparsity penalties: the Bernoulli KL divergence and the L1 norm of the codes."""
+"""Sparsity penalties: the Bernoulli KL divergence, the L1 norm of the codes (plain or weighted by decoder
+norms), and JumpReLU's L0 count with a straight-through gradient for the thresholds."""
 
 from __future__ import annotations
 
@@ -69,3 +70,47 @@ def l1_penalty(z: Tensor) -> Tensor:
     if z.dim() != 2:
         raise ValueError(f"codes must be a [batch, units] tensor, got shape {tuple(z.shape)}")
     return z.abs().sum(dim=1).mean()
+
+
+def weighted_l1_penalty(z: Tensor, decoder_norms: Tensor) -> Tensor:
+    """Batch mean of Σ_j |z_ij| · ‖W_dec,j‖: L1 that cannot be dodged by shrinking z_j and growing its decoder column.
+
+    This is Anthropic's April 2024 update of the SAE loss; with unit-norm decoder columns it equals `l1_penalty`.
+    """
+    if z.dim() != 2:
+        raise ValueError(f"codes must be a [batch, units] tensor, got shape {tuple(z.shape)}")
+    if decoder_norms.shape != z.shape[1:]:
+        raise ValueError(f"decoder_norms must hold one norm per unit ({z.shape[1]}), got shape {tuple(decoder_norms.shape)}")
+    return (z.abs() * decoder_norms).sum(dim=1).mean()
+
+
+class StepFunction(torch.autograd.Function):
+    """H(pre − θ) with the straight-through pseudo-derivative ∂/∂θ = −(1/ε) · K((pre − θ)/ε) (rectangle K).
+
+    The derivative with respect to `pre` is zero (as for the true step): an L0 penalty built from it trains
+    the thresholds only, and the encoder learns sparsity by moving pre-activations below them.
+    """
+
+    @staticmethod
+    def forward(ctx, pre: Tensor, threshold: Tensor, bandwidth: float) -> Tensor:
+        ctx.save_for_backward(pre, threshold)
+        ctx.bandwidth = bandwidth
+        return (pre > threshold).to(pre.dtype)
+
+    @staticmethod
+    def backward(ctx, grad_output: Tensor) -> tuple[Tensor, Tensor, None]:
+        pre, threshold = ctx.saved_tensors
+        eps = ctx.bandwidth
+        window = ((pre - threshold).abs() < eps / 2).to(pre.dtype)  # K((pre − θ)/ε) for the rectangle kernel
+        return torch.zeros_like(pre), (grad_output * window * (-1.0 / eps)).sum(dim=0), None
+
+
+def l0_penalty(pre: Tensor, threshold: Tensor, bandwidth: float) -> Tensor:
+    """Batch mean of Σ_j H(pre_ij − θ_j), the number of active JumpReLU units, with a gradient for θ."""
+    if pre.dim() != 2:
+        raise ValueError(f"pre-activations must be a [batch, units] tensor, got shape {tuple(pre.shape)}")
+    if threshold.shape != pre.shape[1:]:
+        raise ValueError(f"threshold must hold one value per unit ({pre.shape[1]}), got shape {tuple(threshold.shape)}")
+    if not bandwidth > 0:
+        raise ValueError(f"bandwidth must be a positive number, got {bandwidth!r}")
+    return StepFunction.apply(pre, threshold, bandwidth).sum(dim=1).mean()

@@ -144,20 +144,6 @@ def plot_top_activations(features: Tensor, images: Tensor, z: Tensor, units: Seq
     return finish(fig, path)
 
 
-def plot_feature_density(codes: dict[str, Tensor], threshold: float, path: str | Path | None = None) -> Figure:
-    """Histogram of log₁₀ feature density (each unit's firing rate) for several models; dead units at the left edge."""
-    fig = Figure(figsize=(7, 3.2))
-    ax = fig.subplots()
-    bins = np.linspace(-4, 0, 33)
-    for name, z in codes.items():
-        density = feature_density(z.detach().cpu(), threshold).numpy()
-        ax.hist(np.log10(np.clip(density, 1e-4, 1)), bins=bins, histtype="step", linewidth=2, label=name)
-    ax.set(xlabel="log₁₀ feature density (fraction of inputs a unit is active on; dead units at −4)",
-           ylabel="units", title="feature density")
-    ax.legend(fontsize=8)
-    return finish(fig, path)
-
-
 def plot_decoder_features(features: Tensor, ncols: int = 8, path: str | Path | None = None,
                           name: str = "unit") -> Figure:
     """Features (one row per latent unit, e.g. decoder columns) as image tiles titled `name j`; red +, blue −."""
@@ -276,3 +262,28 @@ def plot_filters(filters: Tensor | np.ndarray | Mapping[str, Tensor | np.ndarray
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path, dpi=120, bbox_inches="tight")
     return fig
+
+
+def plot_feature_density(codes: dict[str, Tensor], threshold: float = 0.0, bins: int = 30,
+                         path: str | Path | None = None) -> Figure:
+    """log₁₀ feature density per latent (the share of inputs it fires on), one panel per named set of codes.
+
+    Dead latents (density 0, log₁₀ = −∞) get their own red bar left of the axis break, so they are counted, not lost.
+    """
+    densities = {name: feature_density(z.detach().cpu(), threshold).numpy() for name, z in codes.items()}
+    alive = np.concatenate([d[d > 0] for d in densities.values()])
+    low = np.floor(np.log10(alive.min())) if len(alive) else -3.0
+    edges = np.linspace(low, 0.0, bins + 1)
+    fig = Figure(figsize=(4.2 * len(codes), 3.2))
+    axes = fig.subplots(1, len(codes), squeeze=False)[0]
+    for ax, (name, density) in zip(axes, densities.items()):
+        dead = int((density == 0).sum())
+        ax.hist(np.log10(density[density > 0]), bins=edges, color="tab:blue", label="alive")
+        dead_at = low - 0.8  # left of the axis, well clear of the first tick
+        ax.bar(dead_at, dead, width=max(edges[1] - edges[0], 0.15), color="tab:red", label=f"dead ({dead})")
+        ticks = np.arange(low, 0.5)
+        ax.set_xticks([dead_at, *ticks], ["dead", *[f"{t:g}" for t in ticks]])
+        ax.set_xlim(dead_at - 0.4, 0.2)
+        ax.set(xlabel="log₁₀ feature density", ylabel="latents", title=f"{name}: {dead} of {len(density)} dead")
+        ax.legend(fontsize=8)
+    return finish(fig, path)

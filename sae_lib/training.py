@@ -17,12 +17,14 @@ from tqdm.auto import tqdm
 
 from .data import batches, check_finite
 from .model import SAEConfig, SparseAutoencoder
-from .penalties import check_rho, check_weight, kl_divergence, l1_penalty, mean_activation
+from .penalties import check_rho, check_weight, kl_divergence, l0_penalty, l1_penalty, mean_activation, weighted_l1_penalty
 
-PENALTIES = ("kl", "l1", "none")
+PENALTIES = ("kl", "l1", "l1_decoder_norm", "l0", "none")
 #: The default training length in optimiser steps (the course's recipe), used unless `epochs` is given.
 DEFAULT_STEPS = 3000
 LOSSES = ("mse", "bce")
+#: Inputs scored when resampling dead latents during training: a latent silent on all of them counts as dead.
+RESAMPLE_SAMPLES = 4096
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,11 @@ class TrainConfig:
     """How to train: optimiser settings, the sparsity penalty and its weight, and the seed.
 
     `penalty="kl"` adds beta · Σ_j KL(rho ‖ ρ̂_j); `penalty="l1"` adds l1_lambda · mean_i ‖z_i‖₁;
-    `penalty="none"` trains a plain autoencoder. Training length is set by `steps` (optimiser steps,
+    `penalty="l1_decoder_norm"` adds l1_lambda · mean_i Σ_j |z_ij|·‖W_dec,j‖ (one-layer decoder);
+    `penalty="l0"` adds l0_lambda · mean_i Σ_j H(pre_ij − θ_j) (JumpReLU models: it trains the thresholds);
+    `penalty="none"` trains a plain autoencoder, or a TopK/BatchTopK one, whose k sets the sparsity.
+    `resample_every=N` revives the latents dead at every N-th step (`resample_dead_latents`), except in
+    the last N steps, so revived latents have time to learn. Training length is set by `steps` (optimiser steps,
     rounded up to whole epochs, so a small data set gets as much training as a large one) or by
     `epochs`, which then replaces the default step budget (give other steps and epochs together and
     it is an error). The defaults are the course's recipe: Adam at
@@ -53,6 +59,8 @@ class TrainConfig:
     seed: int = 0
     steps: int | None = DEFAULT_STEPS
     weight_decay: float = 0.0
+    l0_lambda: float = 1e-3
+    resample_every: int | None = None
 
     def __post_init__(self) -> None:
         if self.penalty not in PENALTIES:
@@ -63,7 +71,7 @@ class TrainConfig:
             check_rho(self.rho)
         if isinstance(self.batch_size, bool) or not isinstance(self.batch_size, int) or self.batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {self.batch_size!r}")
-        for name in ("epochs", "steps"):
+        for name in ("epochs", "steps", "resample_every"):
             value = getattr(self, name)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
                 raise ValueError(f"{name} must be a positive integer or None, got {value!r}")
@@ -78,6 +86,7 @@ class TrainConfig:
         if isinstance(self.lr, bool) or not isinstance(self.lr, (int, float)) or not 0 < self.lr < math.inf:
             raise ValueError(f"lr must be a finite number > 0, got {self.lr!r}")
         check_weight("weight_decay", self.weight_decay)
+        check_weight("l0_lambda", self.l0_lambda)
 
     def epochs_for(self, n_samples: int) -> int:
         """Whole epochs to run on `n_samples` samples: `epochs`, or enough to take `steps`."""
@@ -98,6 +107,7 @@ class History:
     test_total: list[float] = field(default_factory=list)
     steps: int = 0
     seconds: float = 0.0
+    resampled: list[int] = field(default_factory=list)  # latents revived at each resampling (if any)
 
     def to_dict(self) -> dict:
         """A plain dict, for JSON."""
@@ -130,7 +140,9 @@ def default_device() -> torch.device:
 def losses(model: SparseAutoencoder, x: Tensor, config: TrainConfig) -> tuple[Tensor, Tensor]:
     """(reconstruction loss, unweighted sparsity penalty) on one batch."""
     x_flat = model.flatten(x)
-    x_hat, z = model(x_flat)
+    pre = model.pre_activation(x_flat)
+    z = model.activation(pre)
+    x_hat = model.decode(z)
     if config.loss == "bce":
         recon = F.binary_cross_entropy(x_hat.clamp(0.0, 1.0), x_flat)
     else:
@@ -139,14 +151,108 @@ def losses(model: SparseAutoencoder, x: Tensor, config: TrainConfig) -> tuple[Te
         sparsity = kl_divergence(config.rho, mean_activation(z))
     elif config.penalty == "l1":
         sparsity = l1_penalty(z)
+    elif config.penalty == "l1_decoder_norm":
+        sparsity = weighted_l1_penalty(z, model.dictionary.norm(dim=1))
+    elif config.penalty == "l0":
+        sparsity = l0_penalty(pre, model.activation.threshold, model.activation.bandwidth)
     else:
         sparsity = torch.zeros((), device=x.device)
     return recon, sparsity
 
 
 def weight(config: TrainConfig) -> float:
-    """The weight on the sparsity penalty: beta for KL, l1_lambda for L1, 0 for none."""
-    return {"kl": config.beta, "l1": config.l1_lambda, "none": 0.0}[config.penalty]
+    """The weight on the sparsity penalty: beta for KL, l1_lambda for both L1s, l0_lambda for L0, 0 for none."""
+    return {"kl": config.beta, "l1": config.l1_lambda, "l1_decoder_norm": config.l1_lambda, "l0": config.l0_lambda,
+            "none": 0.0}[config.penalty]
+
+
+def check_compatible(model: SparseAutoencoder, config: TrainConfig) -> None:
+    """Raise ValueError when the training settings need a model this one is not."""
+    if config.loss == "bce" and model.config.output_activation != "sigmoid":
+        raise ValueError("loss='bce' needs outputs in [0, 1]: use output_activation='sigmoid' or loss='mse'")
+    if config.penalty == "l0" and model.config.latent_activation != "jumprelu":
+        raise ValueError(f"penalty='l0' needs latent_activation='jumprelu' (it trains the thresholds), "
+                         f"got {model.config.latent_activation!r}")
+    if config.penalty == "l1_decoder_norm" and model.config.hidden_dims:
+        raise ValueError("penalty='l1_decoder_norm' needs a one-layer decoder (hidden_dims=())")
+    if config.resample_every is not None and (model.config.hidden_dims or model.config.latent_activation == "sigmoid"):
+        raise ValueError("resample_every needs hidden_dims=() and codes that are exactly 0 when off (not sigmoid)")
+
+
+@torch.no_grad()
+def resampled_weights(w_enc: Tensor, b_enc: Tensor, w_dec: Tensor, dead: Tensor, directions: Tensor,
+                      encoder_norm: float) -> tuple[Tensor, Tensor, Tensor]:
+    """New (encoder weight, encoder bias, decoder weight) with each dead latent pointed along one of `directions`.
+
+    Dead latent j (dead[j] True, in order) gets the unit vector u of its direction as decoder column
+    w_dec[:, j], u · encoder_norm as encoder row w_enc[j], and encoder bias 0. Shapes are nn.Linear's:
+    w_enc [latents, inputs], w_dec [inputs, latents]; `directions` is [dead.sum(), inputs].
+    """
+    u = directions / directions.norm(dim=1, keepdim=True).clamp_min(1e-8)
+    w_enc, b_enc, w_dec = w_enc.clone(), b_enc.clone(), w_dec.clone()
+    w_dec[:, dead] = u.T
+    w_enc[dead] = u * encoder_norm
+    b_enc[dead] = 0.0
+    return w_enc, b_enc, w_dec
+
+
+@torch.no_grad()
+def resample_dead_latents(model: SparseAutoencoder, x: Tensor, dead: Tensor,
+                          optimizer: torch.optim.Optimizer | None = None, generator: torch.Generator | None = None,
+                          scale: float = 0.2) -> int:
+    """Revive dead latents Anthropic-style (Towards Monosemanticity, 2023); return how many were resampled.
+
+    Inputs of `x` are drawn with probability ∝ (squared reconstruction error)², so badly reconstructed
+    inputs are favoured; each dead latent gets one of them (minus the decoder bias) as its direction via
+    `resampled_weights`, with encoder rows scaled to `scale` × the mean norm of the living latents' rows.
+    A JumpReLU latent's threshold goes back to its initial value, and Adam's state for the changed weights
+    is reset (`_reset_adam_state`), so stale momentum does not undo the resampling.
+    """
+    if model.config.hidden_dims:
+        raise ValueError("resampling needs a one-layer encoder and decoder (hidden_dims=())")
+    dead = torch.as_tensor(dead, dtype=torch.bool, device=x.device)
+    if dead.shape != (model.config.latent_dim,):
+        raise ValueError(f"dead must be a boolean mask of {model.config.latent_dim} latents, got shape {tuple(dead.shape)}")
+    n_dead = int(dead.sum())
+    if n_dead == 0:
+        return 0
+    x = model.flatten(x)
+    encoder, decoder = model.encoder[0], model.decoder[0]
+    was_training = model.training
+    x_hat, _ = model.eval()(x)  # eval: a BatchTopK model must not update its threshold on this sample
+    model.train(was_training)
+    weights = ((x - x_hat) ** 2).sum(dim=1).square().cpu().double()
+    if not weights.sum() > 0:
+        weights = torch.ones_like(weights)
+    picks = torch.multinomial(weights, n_dead, replacement=n_dead > len(x), generator=generator).to(x.device)
+    alive = ~dead
+    encoder_norm = encoder.weight[alive].norm(dim=1).mean().item() if alive.any() else 1.0
+    new = resampled_weights(encoder.weight, encoder.bias, decoder.weight, dead, x[picks] - decoder.bias,
+                            scale * encoder_norm)
+    for param, value in zip((encoder.weight, encoder.bias, decoder.weight), new):
+        param.copy_(value)
+        _reset_adam_state(optimizer, param, dead, latent_dim=1 if param is decoder.weight else 0)
+    if model.config.latent_activation == "jumprelu":
+        model.activation.log_threshold[dead] = math.log(model.config.init_threshold)
+        _reset_adam_state(optimizer, model.activation.log_threshold, dead, latent_dim=0)
+    return n_dead
+
+
+def _reset_adam_state(optimizer: torch.optim.Optimizer | None, param: Tensor, dead: Tensor, latent_dim: int) -> None:
+    """Forget Adam's momentum for the dead latents' slice of `param`; give it the living latents' mean second moment.
+
+    Zeroing the second moment too would be wrong: Adam's step count is not reset, so with no history
+    the next update would be (1 − β1)/√(1 − β2) ≈ 3 times the learning rate, enough to kill the
+    revived latent again within a few steps.
+    """
+    state = optimizer.state.get(param, {}) if optimizer is not None else {}
+    if "exp_avg" not in state:
+        return
+    index = (slice(None), dead) if latent_dim == 1 else (dead,)
+    alive = (slice(None), ~dead) if latent_dim == 1 else (~dead,)
+    state["exp_avg"][index] = 0.0
+    if (~dead).any():
+        state["exp_avg_sq"][index] = state["exp_avg_sq"][alive].mean(dim=latent_dim, keepdim=latent_dim == 1)
 
 
 def param_groups(model: SparseAutoencoder, weight_decay: float) -> list[dict]:
@@ -165,6 +271,17 @@ def evaluate_losses(model: SparseAutoencoder, x: Tensor, config: TrainConfig) ->
     return recon.item(), sparsity.item()
 
 
+def resample_on_sample(model: SparseAutoencoder, x: Tensor, optimizer: torch.optim.Optimizer,
+                       generator: torch.Generator, n_samples: int = RESAMPLE_SAMPLES) -> int:
+    """Resample the latents that fire on none of `n_samples` random rows of x (a unit dead *now*, not ever)."""
+    sample = x[torch.randperm(len(x), generator=generator)[:n_samples].to(x.device)]
+    with torch.no_grad():
+        was_training = model.training
+        dead = ~(model.eval().encode(sample) != 0).any(dim=0)
+        model.train(was_training)
+    return resample_dead_latents(model, sample, dead, optimizer, generator)
+
+
 def fit(
     model: SparseAutoencoder,
     train_x: Tensor,
@@ -180,8 +297,7 @@ def fit(
     `on_epoch_end(epoch, history)` runs after each epoch (e.g. to keep the best checkpoint).
     """
     config = dataclasses.replace(config or TrainConfig(), **overrides)  # replace() re-runs the validation
-    if config.loss == "bce" and model.config.output_activation != "sigmoid":
-        raise ValueError("loss='bce' needs outputs in [0, 1]: use output_activation='sigmoid' or loss='mse'")
+    check_compatible(model, config)
     device = torch.device(device) if device is not None else default_device()
     train_x = check_finite(model.flatten(train_x), "training data").to(device)
     test_x = check_finite(model.flatten(test_x), "test data").to(device) if test_x is not None else None
@@ -190,6 +306,8 @@ def fit(
     generator = torch.Generator().manual_seed(config.seed)
     history, beta, start, first_loss = History(), weight(config), time.perf_counter(), None
     epochs = config.epochs_for(len(train_x))
+    total_steps = epochs * math.ceil(len(train_x) / config.batch_size)
+    resample_generator = torch.Generator().manual_seed(config.seed + 1)
     bar = tqdm(range(1, epochs + 1), desc="training", unit="epoch", disable=not progress, leave=False)
     for epoch in bar:
         recon_sum = sparsity_sum = 0.0
@@ -214,6 +332,9 @@ def fit(
             optimizer.step()
             if model.config.unit_norm_decoder:
                 model.normalize_decoder_()
+            done = history.steps + step
+            if config.resample_every and done % config.resample_every == 0 and done + config.resample_every <= total_steps:
+                history.resampled.append(resample_on_sample(model, train_x, optimizer, resample_generator))
             recon_sum += recon.item()
             sparsity_sum += sparsity.item()
             n_batches += 1

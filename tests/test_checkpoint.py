@@ -64,3 +64,35 @@ def test_unknown_version(tmp_path):
     torch.save(payload, path)
     with pytest.raises(ValueError, match="version 99"):
         load(path)
+
+
+@pytest.mark.parametrize("activation, extra", [("topk", {"k": 3}), ("batchtopk", {"k": 3}),
+                                               ("jumprelu", {"init_threshold": 0.2, "bandwidth": 0.05})])
+def test_every_architecture_round_trips_with_its_learned_state(tmp_path, activation, extra):
+    config = SAEConfig(input_dim=6, hidden_dims=(), latent_dim=8, latent_activation=activation, output_activation="none",
+                       **extra)
+    model = SparseAutoencoder(config)
+    model.train()(torch.randn(32, 6))  # BatchTopK: estimates its eval threshold
+    with torch.no_grad():
+        if activation == "jumprelu":
+            model.activation.log_threshold.copy_(torch.linspace(-3, 0, 8))  # as if learned
+    model.eval()
+    loaded = load(save(model, tmp_path / f"{activation}.pt"))
+    assert loaded.config == config and not loaded.training
+    state, loaded_state = model.state_dict(), loaded.state_dict()
+    assert state.keys() == loaded_state.keys()
+    for key in state:
+        torch.testing.assert_close(loaded_state[key], state[key])
+    x = torch.randn(16, 6)
+    torch.testing.assert_close(loaded(x)[1], model(x)[1])
+    if activation == "batchtopk":
+        assert loaded.activation.threshold.item() > 0
+
+
+def test_old_checkpoints_without_the_new_fields_still_load(tmp_path):
+    path = save(SparseAutoencoder(latent_dim=8), tmp_path / "m.pt")
+    payload = torch.load(path, weights_only=True)
+    for name in ("k", "init_threshold", "bandwidth"):
+        del payload["config"][name]
+    torch.save(payload, path)
+    assert load(path).config == SAEConfig(latent_dim=8)

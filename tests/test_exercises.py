@@ -15,6 +15,23 @@ def todo(*args):
     raise NotImplementedError
 
 
+def resample_by_hand(w_enc, b_enc, w_dec, dead, directions, encoder_norm):
+    u = directions / directions.norm(dim=1, keepdim=True)
+    w_enc, b_enc, w_dec = w_enc.clone(), b_enc.clone(), w_dec.clone()
+    w_dec[:, dead], w_enc[dead], b_enc[dead] = u.T, u * encoder_norm, 0.0
+    return w_enc, b_enc, w_dec
+
+
+def topk_by_hand(pre, k):
+    values, indices = pre.topk(k, dim=1)
+    return torch.zeros_like(pre).scatter(1, indices, values.relu())
+
+
+def threshold_gradient_by_hand(pre, theta, eps, grad_output):
+    window = ((pre - theta) / eps).abs() < 0.5
+    return (grad_output * window * (-theta / eps)).sum(dim=0)
+
+
 def mmcs_by_hand(true, learned):
     t, l = true / true.norm(dim=1, keepdim=True), learned / learned.norm(dim=1, keepdim=True)
     return (t @ l.T).max(dim=1).values.mean()
@@ -28,6 +45,9 @@ def zca_by_hand(x, epsilon):
 
 RIGHT = {
     "check_zca": zca_by_hand,
+    "check_resampled_weights": resample_by_hand,
+    "check_topk": topk_by_hand,
+    "check_jumprelu_threshold_gradient": threshold_gradient_by_hand,
     "check_mmcs": mmcs_by_hand,
     "check_unit_norm_columns": lambda w: w / w.norm(dim=0, keepdim=True),
     "check_kl": kl_divergence,
@@ -43,6 +63,9 @@ RIGHT = {
 }
 WRONG = {
     "check_zca": lambda x, e: zca_by_hand(x, e) @ torch.linalg.eigh(torch.cov(x.T))[1],  # stops at PCA whitening
+    "check_resampled_weights": lambda e, b, d, dead, u, n: resample_by_hand(e, b, d, dead, u, n)[:2] + (d,),  # keeps w_dec
+    "check_topk": lambda pre, k: torch.zeros_like(pre).scatter(1, pre.topk(k, dim=1).indices, pre.topk(k, dim=1).values),
+    "check_jumprelu_threshold_gradient": lambda pre, t, eps, g: threshold_gradient_by_hand(pre, t, eps, torch.ones_like(g)),
     "check_mmcs": lambda true, learned: (true @ learned.T).max(dim=1).values.mean(),  # forgets to normalise
     "check_unit_norm_columns": lambda w: w / w.norm(dim=1, keepdim=True),  # rows, not columns
     "check_kl": lambda rho, q: (rho * torch.log(rho / q)).sum(),  # the torch kl_div mistake: drops the (1 − ρ) term
@@ -133,10 +156,23 @@ def test_zca_checker_passes_the_library_and_flags_n_minus_1(capsys):
     assert capsys.readouterr().out.startswith("PASS")
     ex.check_zca(lambda x, e: zca_by_hand(x, e) * ((len(x) - 1) / len(x)) ** 0.5)  # covariance over n − 1
     out = capsys.readouterr().out
-    assert out.startswith("FAIL") and "off by up to" in out and "n − 1" in out
+    assert out.startswith("FAIL") and "differ most at index" in out and "n − 1" in out
 
 
 @pytest.mark.parametrize("answer, verdict", [("b", "PASS"), ("B", "PASS"), ("a", "FAIL"), ("c", "FAIL"), (None, "FAIL")])
 def test_without_whitening_question(answer, verdict, capsys):
     ex.check_without_whitening(answer)
     assert capsys.readouterr().out.startswith(verdict)
+
+
+def test_feature_questions_read_the_gram_matrix(capsys):
+    w = torch.tensor([[1.0, 0.0, -1.0, 0.0, 0.0], [0.0, 1.0, 0.0, -1.0, 0.0]])  # 0 ↔ 2 and 1 ↔ 3 antipodal, 4 dropped
+    gram = w.T @ w
+    for answer, verdict in [(4, "PASS"), (2, "FAIL"), (None, "FAIL"), ("4", "FAIL"), (7, "FAIL"), (True, "FAIL")]:
+        ex.check_dropped_feature(answer, gram)
+        assert capsys.readouterr().out.startswith(verdict), answer
+    for answer, verdict in [(2, "PASS"), (1, "FAIL"), (0, "FAIL"), (..., "FAIL"), (2.0, "FAIL")]:
+        ex.check_shared_direction(answer, gram, feature=0)
+        assert capsys.readouterr().out.startswith(verdict), answer
+    ex.check_shared_direction(3, gram, feature=1)
+    assert capsys.readouterr().out.startswith("PASS")

@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pytest
 import torch
 
@@ -129,3 +130,38 @@ def test_spatial_extent_tells_a_pixel_from_a_checkerboard():
     assert torch.allclose(extent, torch.tensor([1 / 64, 1.0]))
     assert 0.3 < spatial_extent(noise).mean() < 0.4  # 1/3 as the filters grow; a little more for 64 pixels
     assert spatial_extent(gabor(0.3)[None]) < 0.3  # a localised edge uses a small part of the patch
+
+
+def test_match_atoms_finds_each_true_atoms_best_learned_atom():
+    from sae_lib.metrics import match_atoms
+
+    true = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
+    learned = torch.tensor([[0.0, 3.0], [1.0, 0.1], [-1.0, 0.0]])
+    index, cosine = match_atoms(true, learned)
+    assert index.tolist() == [1, 0]
+    assert cosine.tolist() == pytest.approx([1 / (1.01 ** 0.5), 1.0])
+
+
+def test_shrinkage_slope_ignores_missed_entries_and_sees_shrunk_codes():
+    from sae_lib.metrics import shrinkage_slope
+
+    t = torch.tensor([[1.0, 0.0, 2.0], [0.5, 1.5, 0.0]])
+    assert shrinkage_slope(t, t) == pytest.approx(1.0)
+    assert shrinkage_slope(t, 0.6 * t) == pytest.approx(0.6)
+    missed = 0.6 * t
+    missed[0, 0] = 0.0  # a miss does not count as shrinkage
+    assert shrinkage_slope(t, missed) == pytest.approx(0.6)
+    soft = (t - 0.4).clamp_min(0)  # soft-thresholding (L1's shrinkage): a shift, which a slope through 0 sees as < 1
+    assert shrinkage_slope(t, soft) < 0.85
+    with pytest.raises(ValueError, match="same shape"):
+        shrinkage_slope(t, t[:1])
+
+
+def test_interpolate_frontier_is_linear_in_log_l0_and_nan_outside():
+    from sae_lib.metrics import interpolate_frontier
+
+    values = interpolate_frontier([4, 1, 16], [0.2, 0.6, 0.1], [2, 4, 8, 0.5, 32])
+    assert values[:3].tolist() == pytest.approx([0.4, 0.2, 0.15])
+    assert np.isnan(values[3:]).all()
+    with pytest.raises(ValueError, match="l0s"):
+        interpolate_frontier([1], [0.5], [1])

@@ -66,3 +66,15 @@ def test_filter_grids_side_by_side_each_tile_on_its_own_symmetric_scale(tmp_path
     assert len(plots.plot_filters(filters[:3], ncols=3).axes) == 3
     with pytest.raises(ValueError, match="square"):
         plots.plot_filters(torch.randn(4, 10))
+
+
+def test_feature_density_counts_dead_latents_in_their_own_bar():
+    z = torch.zeros(100, 6)
+    z[:50, 0] = 1.0   # density 0.5
+    z[:5, 1] = 2.0    # density 0.05
+    z[:1, 2] = 0.3    # density 0.01; latents 3, 4, 5 dead
+    fig = plots.plot_feature_density({"before": z, "after": z[:, :3]})
+    ax_before, ax_after = fig.axes
+    assert ax_before.get_title() == "before: 3 of 6 dead" and ax_after.get_title() == "after: 0 of 3 dead"
+    heights = [p.get_height() for p in ax_before.patches]
+    assert sum(heights) == 6 and 3 in heights  # 3 alive in the histogram, one bar of 3 dead
