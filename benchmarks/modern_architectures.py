@@ -13,8 +13,8 @@ import time
 
 import numpy as np
 import torch
-
 from report import publish
+
 from sae_lib import SAEConfig, TrainConfig, evaluate, load_mnist, train
 from sae_lib.metrics import interpolate_frontier, match_atoms, mmcs, reconstruct, shrinkage_slope
 from sae_lib.neural import synthetic_recording, to_samples
@@ -31,7 +31,8 @@ def recovery() -> list[str]:
     h = toy.hidden(toy_features(24_000, 40, [0.05], torch.Generator().manual_seed(1))).detach()[:, 0]
     config = SAEConfig(input_dim=10, hidden_dims=(), latent_dim=40, latent_activation="relu", output_activation="none",
                        unit_norm_decoder=True)
-    lines = ["| resampling | MMCS true → learned (mean, min) | MMCS learned → true (mean, min) | dead latents (mean) | missed features (mean) |",
+    lines = ["| resampling | MMCS true → learned (mean, min) | MMCS learned → true (mean, min) | dead latents (mean) "
+             "| missed features (mean) |",
              "|---|---:|---:|---:|---:|"]
     for resample in (None, 250):
         rows = []
@@ -51,7 +52,8 @@ def recovery() -> list[str]:
 def settings(input_dim: int, l1_lambdas, ks, l0_lambdas) -> list[tuple]:
     """Notebook 09's sweep: (architecture, knob, SAEConfig, penalty settings)."""
     base = dict(input_dim=input_dim, hidden_dims=(), latent_dim=128, output_activation="none")
-    runs = [("ReLU + L1", lam, SAEConfig(latent_activation="relu", **base), dict(penalty="l1_decoder_norm", l1_lambda=lam))
+    relu = SAEConfig(latent_activation="relu", **base)
+    runs = [("ReLU + L1", lam, relu, dict(penalty="l1_decoder_norm", l1_lambda=lam))
             for lam in l1_lambdas]
     runs += [(name, k, SAEConfig(latent_activation=act, k=k, **base), dict(penalty="none"))
              for name, act in [("TopK", "topk"), ("BatchTopK", "batchtopk")] for k in ks]
@@ -87,7 +89,8 @@ def frontier_lines(title: str, rows: list[dict], l0_values: list[float], steps: 
     return lines
 
 
-def shrinkage(rows: list[dict], atoms: torch.Tensor, x_test: torch.Tensor, codes_test: torch.Tensor) -> dict[str, float]:
+def shrinkage(rows: list[dict], atoms: torch.Tensor, x_test: torch.Tensor,
+              codes_test: torch.Tensor) -> dict[str, float]:
     """Notebook 09's shrinkage slopes for the models near the true L0 of 5."""
     chosen = {"ReLU + L1": 1e-2, "TopK": 5, "JumpReLU": 1e-3}
     slopes = {}
@@ -116,7 +119,8 @@ def main() -> None:
               "|---|---:|" + "---:|" * len(ARCHITECTURES) + "---|---:|"]
     frontier, slopes, jump_l0 = [], {}, {}
     for factor in (1, BUDGET):
-        known = sweep(settings(64, [3e-3, 1e-2, 2e-2], [3, 5, 10], [5e-4, 1e-3, 3e-3]), x[:5000], x[5000:], 300 * factor)
+        runs = settings(64, [3e-3, 1e-2, 2e-2], [3, 5, 10], [5e-4, 1e-3, 3e-3])
+        known = sweep(runs, x[:5000], x[5000:], 300 * factor)
         digits = sweep(settings(784, [3e-4, 1e-3, 3e-3], [8, 16, 32], [1e-4, 3e-4, 1e-3]), mnist_train, mnist_test,
                        150 * factor)
         frontier += frontier_lines("known features", known, [5, 6, 8], 300 * factor)

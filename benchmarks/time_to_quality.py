@@ -19,7 +19,7 @@ from torchvision import datasets, transforms
 
 from sae_lib import SparseAutoencoder, TrainConfig, fit, load_fashion_mnist
 from sae_lib.data import default_root
-from sae_lib.training import losses, weight
+from sae_lib.training import batch_losses
 
 CLASSIC_EPOCHS = 10
 
@@ -38,13 +38,13 @@ def classic_curve(config: TrainConfig) -> list[tuple[float, float]]:
     for _ in range(CLASSIC_EPOCHS):
         model.train()
         for images, _labels in train_loader:
-            recon, sparsity = losses(model, images, config)
+            recon, sparsity = batch_losses(model, images, config)
             optimizer.zero_grad()
-            (recon + weight(config) * sparsity).backward()
+            (recon + config.sparsity_weight * sparsity).backward()
             optimizer.step()
         model.eval()
         with torch.no_grad():
-            total = sum(losses(model, images, config)[0].item() * len(images) for images, _ in test_loader)
+            total = sum(batch_losses(model, images, config)[0].item() * len(images) for images, _ in test_loader)
         curve.append((time.perf_counter() - start, total / len(test_set)))
     return curve
 

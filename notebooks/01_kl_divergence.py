@@ -409,7 +409,7 @@ configs = {"no penalty": TrainConfig(penalty="none", steps=800),
 codes = {}
 for name, config in configs.items():
     model, _ = sae_lib.train(data.train_images, None, small, config, device=device, progress=False)
-    codes[name] = sae_lib.metrics.reconstruct(model, data.test_images)[1].cpu()
+    codes[name] = sae_lib.reconstruct(model, data.test_images)[1].cpu()
 
 bands = {name: {"off (< 0.01)": (z < 0.01).float().mean().item(),
                 "near ρ (0.01–0.1)": ((z >= 0.01) & (z < 0.1)).float().mean().item(),

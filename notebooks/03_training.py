@@ -152,7 +152,7 @@ print(f"{history.steps} steps in {history.seconds:.1f} s: test MSE {sparse['test
 # and its caveat properly). Look at what the model does with test digits it never saw:
 
 # %%
-x_hat, z = sae_lib.metrics.reconstruct(model, data.test_images)
+x_hat, z = sae_lib.reconstruct(model, data.test_images)
 x_hat, z = x_hat.cpu(), z.cpu()
 plots.plot_reconstructions(data.test_images, x_hat, n=10)
 
@@ -193,7 +193,7 @@ slow, _ = sae_lib.train(data.train_images, None, SAEConfig(), TrainConfig(lr=1e-
 slow_metrics = sae_lib.evaluate(slow, data.test_images, rho=0.05)
 print(f"lr 1e-3, 600 steps: variance explained {slow_metrics['variance_explained']:.3f}, "
       f"mean ρ̂ {slow_metrics['mean_rho_hat']:.3f}")
-plots.plot_reconstructions(data.test_images, sae_lib.metrics.reconstruct(slow, data.test_images[:10])[0], n=10)
+plots.plot_reconstructions(data.test_images, sae_lib.reconstruct(slow, data.test_images[:10])[0], n=10)
 
 # %% [markdown]
 # ### Exercise 3: what went wrong?
@@ -255,7 +255,7 @@ assert sparse["test_mse"] < 1.25 * plain_metrics["test_mse"], "the price of spar
 plots.plot_mean_activation(z, rho=0.05)
 
 # %%
-plots.plot_mean_activation(sae_lib.metrics.reconstruct(plain, data.test_images)[1].cpu(), rho=0.05)
+plots.plot_mean_activation(sae_lib.reconstruct(plain, data.test_images)[1].cpu(), rho=0.05)
 
 # %% [markdown]
 # ## Try it: ρ and β sliders

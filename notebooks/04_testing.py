@@ -55,7 +55,7 @@ x_test = data.test_images.reshape(len(data.test_images), -1)
 
 # %%
 model, history = sae_lib.train(data.train_images, None, SAEConfig(), TrainConfig(), device=device, progress=False)
-x_hat, z = (t.cpu() for t in sae_lib.metrics.reconstruct(model, data.test_images))
+x_hat, z = (t.cpu() for t in sae_lib.reconstruct(model, data.test_images))
 print(f"trained {history.steps} steps in {history.seconds:.1f} s")
 plots.plot_reconstructions(data.test_images, x_hat, n=10)
 
@@ -169,7 +169,7 @@ for beta in sweep_betas:
     config = TrainConfig(penalty="kl" if beta else "none", rho=0.05, beta=beta, steps=1000)
     m, _ = sae_lib.train(data.train_images, None, one_layer, config, device=device, progress=False)
     sweep[beta] = sae_lib.evaluate(m, data.test_images, rho=0.05)
-    sweep_codes[f"β = {beta:g}"] = sae_lib.metrics.reconstruct(m, data.test_images)[1].cpu()
+    sweep_codes[f"β = {beta:g}"] = sae_lib.reconstruct(m, data.test_images)[1].cpu()
 print(f"{'β':>6} {'test MSE':>9} {'var. expl.':>10} {'mean ρ̂':>7} {'L0 of 64':>9} {'dead':>5} {'dense':>6}")
 for beta, r in sweep.items():
     print(f"{beta:>6g} {r['test_mse']:>9.4f} {r['variance_explained']:>10.3f} {r['mean_rho_hat']:>7.3f} {r['l0']:>9.1f} "

@@ -61,7 +61,7 @@ model, history = sae_lib.train(data.train_images, None, SAEConfig(hidden_dims=()
 metrics = sae_lib.evaluate(model, data.test_images, rho=0.1)
 print(f"β = {beta:.2e}; {history.steps} steps in {history.seconds:.1f} s: variance explained "
       f"{metrics['variance_explained']:.3f}, mean ρ̂ {metrics['mean_rho_hat']:.3f} (ρ = 0.1), L0 {metrics['l0']:.1f} of 196")
-x_hat, z = (t.cpu() for t in sae_lib.metrics.reconstruct(model, data.test_images))
+x_hat, z = (t.cpu() for t in sae_lib.reconstruct(model, data.test_images))
 plots.plot_reconstructions(data.test_images, x_hat, n=10)
 
 # %%

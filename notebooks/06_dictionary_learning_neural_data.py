@@ -151,7 +151,7 @@ cos = true @ learned.T  # [true, learned]
 best_for_true, best_for_learned = cos.max(dim=1).values, cos.max(dim=0).values
 matched = best_for_learned > 0.9
 found = cos[:, matched].max(dim=1).values > 0.9
-_, codes = sae_lib.metrics.reconstruct(model, x[:2000])
+_, codes = sae_lib.reconstruct(model, x[:2000])
 used = (codes > 0).any(dim=0).cpu()
 print(f"{matched.sum().item()} learned atoms match a true atom (cos > 0.9), covering {found.sum().item()} of "
       f"{len(true)} true atoms; of the other {(~matched).sum().item()}, {(~matched & ~used).sum().item()} never fire "
@@ -233,7 +233,7 @@ sizes = [128, 256, 512]
 dead = []
 for n_latents in sizes:
     m, _ = learn_dictionary(x, n_latents=n_latents, l1_lambda=0.05, device=device, **quick)
-    dead.append(sae_lib.metrics.dead_fraction(sae_lib.metrics.reconstruct(m, x[:2000])[1], 0.0))
+    dead.append(sae_lib.metrics.dead_fraction(sae_lib.reconstruct(m, x[:2000])[1], 0.0))
 fig, ax = plt.subplots(figsize=(6, 3))
 ax.bar([str(s) for s in sizes], dead)
 ax.set(xlabel="dictionary size (latent units)", ylabel="fraction dead", title="dead units on 2,000 samples")

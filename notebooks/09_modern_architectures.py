@@ -42,17 +42,15 @@ if "google.colab" in sys.modules:
 # (Rajamanoharan et al. 2024).
 
 # %%
-import dataclasses
 
 import matplotlib.pyplot as plt
-from matplotlib.ticker import NullFormatter
 import numpy as np
 import torch
-import torch.nn.functional as F
+from matplotlib.ticker import NullFormatter
 
 import sae_lib
 from sae_lib import SAEConfig, TrainConfig, exercises
-from sae_lib.metrics import interpolate_frontier, match_atoms, mmcs, reconstruct, shrinkage_slope
+from sae_lib.metrics import interpolate_frontier, match_atoms, reconstruct, shrinkage_slope
 from sae_lib.model import JumpReLUFunction
 from sae_lib.neural import synthetic_recording, to_samples
 
@@ -352,8 +350,8 @@ for ax, (name, knob) in zip(axes, chosen.items()):
     slopes[name] = shrinkage_slope(codes_test, learned)
     both = (codes_test > 0) & (learned > 0)
     lines[name] = np.polyfit(codes_test[both].numpy(), learned[both].numpy(), 1)  # (slope, intercept) of a free line
-    t, l = codes_test[both][::5], learned[both][::5]
-    ax.scatter(t, l, s=3, alpha=0.25, color=COLORS[name])
+    shown_true, shown_learned = codes_test[both][::5], learned[both][::5]
+    ax.scatter(shown_true, shown_learned, s=3, alpha=0.25, color=COLORS[name])
     ax.plot([0, 1.6], [0, 1.6], color="black", lw=1, label="learned = true")
     ax.plot([0, 1.6], [0, 1.6 * slopes[name]], color=COLORS[name], lw=2, label=f"slope {slopes[name]:.2f}")
     ax.set(xlabel="true code", title=f"{name} (L0 {sae_lib.metrics.l0(z, 0.0):.1f})", xlim=(0, 1.6), ylim=(0, 2))

@@ -17,6 +17,12 @@ from .model import JumpReLUFunction, SAEConfig, SparseAutoencoder, TopK
 from .penalties import kl_divergence, kl_gradient, mean_activation
 from .training import resampled_weights
 
+__all__ = ["TUNE", "check_choice", "check_class_means", "check_dead_fraction", "check_dropped_feature",
+    "check_jumprelu_threshold_gradient", "check_kl", "check_kl_gradient", "check_l0", "check_mean_activation",
+    "check_mmcs", "check_parameter_count", "check_resampled_weights", "check_shared_direction", "check_steps",
+    "check_top_digits", "check_topk", "check_total_loss", "check_tuned_beta", "check_unit_norm_columns",
+    "check_variance_explained", "check_without_whitening", "check_zca"]
+
 CASES_RHO = [(0.05, [0.05, 0.2, 0.01]), (0.1, [0.5, 0.9]), (0.3, [0.3, 0.31, 0.02, 0.7])]
 
 
@@ -43,7 +49,7 @@ def _problem(got: object, expected: object) -> str | None:
         if got.shape != expected.shape:
             return f"expected a tensor of shape {tuple(expected.shape)}, got shape {tuple(got.shape)}"
         if expected.is_floating_point() and not got.is_floating_point():
-            return f"expected a floating-point tensor, got dtype {got.dtype} (use .float() before dividing or averaging)"
+            return f"expected a floating-point tensor, got dtype {got.dtype} (use .float() before dividing)"
         return None
     if isinstance(got, torch.Tensor) and got.numel() != 1:
         return f"expected a single number, got a tensor of shape {tuple(got.shape)}"
@@ -97,14 +103,17 @@ def _difference(got: object, expected: object) -> str:
     if isinstance(expected, torch.Tensor) and expected.numel() > 6:
         gap = (got.detach().double() - expected.double()).abs()
         where = tuple(int(i) for i in torch.unravel_index(gap.argmax(), gap.shape))
-        return f"values differ most at index {where}: expected {expected[where].item():.6g}, got {got[where].item():.6g}"
+        return (f"values differ most at index {where}: expected {expected[where].item():.6g}, "
+                f"got {got[where].item():.6g}")
     return f"expected {_short(expected)}, got {_short(got)}"
 
 
 def _short(value: object) -> str:
     """A compact text form of a value for hints."""
     if isinstance(value, torch.Tensor):
-        return f"tensor of shape {tuple(value.shape)}" if value.numel() > 6 else str([round(v, 6) for v in value.flatten().tolist()])
+        if value.numel() > 6:
+            return f"tensor of shape {tuple(value.shape)}"
+        return str([round(v, 6) for v in value.flatten().tolist()])
     if isinstance(value, tuple):
         return "(" + ", ".join(_short(v) for v in value) + ")"
     if isinstance(value, float):
@@ -161,7 +170,8 @@ def check_parameter_count(fn: Callable) -> None:
 
     cases = [(784, (128,), 32), (784, (), 1000), (10, (6, 4), 3)]
     return _compare("parameter count", fn, actual, cases,
-                   "A Linear(n_in, n_out) layer has n_in·n_out weights and n_out biases; the decoder mirrors the encoder.")
+                   "A Linear(n_in, n_out) layer has n_in·n_out weights and n_out biases; "
+                   "the decoder mirrors the encoder.")
 
 
 # Notebook 03: training
@@ -171,7 +181,7 @@ def check_total_loss(fn: Callable) -> None:
         return torch.mean((x - x_hat) ** 2) + beta * kl_divergence(rho, z.mean(dim=0))
 
     g = torch.Generator().manual_seed(3)
-    x, x_hat = torch.rand(20, 10, generator=g, dtype=torch.float64), torch.rand(20, 10, generator=g, dtype=torch.float64)
+    x, x_hat = (torch.rand(20, 10, generator=g, dtype=torch.float64) for _ in range(2))
     cases = [(x, x_hat, _codes(4, n=20), 0.05, 5e-3), (x, x, _codes(5, n=20), 0.2, 1.0)]
     return _compare("total loss", fn, reference, cases,
                    "Reconstruction is the mean of (x − x̂)² over every pixel; ρ̂ is the batch mean of z.")
@@ -258,13 +268,15 @@ def check_mmcs(fn: Callable) -> None:
     true = torch.randn(6, 5, generator=g, dtype=torch.float64)
     cases = [(true, true * 2), (true, torch.randn(9, 5, generator=g, dtype=torch.float64)), (true, -true)]
     return _compare("MMCS", fn, mmcs, cases,
-                   "Normalise the rows of both, take all cosines true @ learned.T, max over learned atoms, mean over true ones.")
+                   "Normalise the rows of both, take all cosines true @ learned.T, max over learned atoms, "
+                   "mean over true ones.")
 
 
 def check_unit_norm_columns(fn: Callable) -> None:
     """fn(w) → w with every column rescaled to unit L2 norm."""
     g = torch.Generator().manual_seed(16)
-    cases = [(torch.randn(5, 8, generator=g, dtype=torch.float64),), (torch.rand(3, 2, generator=g, dtype=torch.float64) * 9,)]
+    cases = [(torch.randn(5, 8, generator=g, dtype=torch.float64),),
+             (torch.rand(3, 2, generator=g, dtype=torch.float64) * 9,)]
     return _compare("unit-norm columns", fn, lambda w: w / w.norm(dim=0, keepdim=True), cases,
                    "Divide each column by its own L2 norm: w.norm(dim=0, keepdim=True).")
 
@@ -276,7 +288,8 @@ def check_zca(fn: Callable) -> None:
 
     g = torch.Generator().manual_seed(17)
     mixed = torch.randn(200, 5, generator=g, dtype=torch.float64) @ torch.randn(5, 5, generator=g, dtype=torch.float64)
-    shifted = torch.rand(50, 3, generator=g, dtype=torch.float64) * torch.tensor([1.0, 4.0, 0.2], dtype=torch.float64) + 2.0
+    scales = torch.tensor([1.0, 4.0, 0.2], dtype=torch.float64)
+    shifted = torch.rand(50, 3, generator=g, dtype=torch.float64) * scales + 2.0
     cases = [(mixed, 0.0), (mixed, 0.5), (shifted, 0.01)]
     return _compare("ZCA whitening", fn, zca_whiten, cases,
                    "Subtract each column's mean, take C = xᵀx / n (n, not n − 1), eigh(C) → λ, U, "
@@ -314,7 +327,7 @@ def check_dropped_feature(answer: object, gram: torch.Tensor) -> None:
 
 
 def check_shared_direction(answer: object, gram: torch.Tensor, feature: int = 0) -> None:
-    """answer: the feature that lies on the same line as `feature` but points the other way (most negative WᵀW entry)."""
+    """answer: the feature on the same line as `feature` but pointing the other way (most negative WᵀW entry)."""
     gram = torch.as_tensor(gram).clone()
     gram[feature, feature] = float("inf")
     correct = int(gram[feature].argmin())
@@ -350,10 +363,12 @@ def check_topk(fn: Callable) -> None:
              (torch.randn(4, 6, generator=g, dtype=torch.float64) - 1.0, 2),  # mostly negative: ReLU matters
              (torch.randn(3, 5, generator=g, dtype=torch.float64), 5)]
     return _compare("TopK activation", fn, lambda pre, k: TopK(k)(pre), cases,
-                    "torch.topk(pre, k, dim=1) gives values and indices; scatter the ReLU'd values into zeros_like(pre).")
+                    "torch.topk(pre, k, dim=1) gives values and indices; "
+                    "scatter the ReLU'd values into zeros_like(pre).")
 
 
-def _threshold_gradient(pre: torch.Tensor, threshold: torch.Tensor, bandwidth: float, grad_output: torch.Tensor) -> torch.Tensor:
+def _threshold_gradient(pre: torch.Tensor, threshold: torch.Tensor, bandwidth: float,
+                        grad_output: torch.Tensor) -> torch.Tensor:
     """The library's ∂L/∂θ for JumpReLU, through autograd."""
     theta = threshold.clone().requires_grad_(True)
     JumpReLUFunction.apply(pre, theta, bandwidth).backward(grad_output)

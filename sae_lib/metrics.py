@@ -18,6 +18,11 @@ from torch import Tensor
 from .model import SparseAutoencoder
 from .penalties import mean_activation
 
+__all__ = ["DENSE_DENSITY", "SIGMOID_THRESHOLD", "baselines", "dead_fraction", "decoder_features", "default_threshold",
+    "dense_fraction", "evaluate", "feature_density", "interpolate_frontier", "l0", "match_atoms", "mmcs",
+    "normalized_mse", "orientation_selectivity", "reconstruct", "shrinkage_slope", "spatial_extent",
+    "variance_explained"]
+
 SIGMOID_THRESHOLD = 0.1
 
 
@@ -34,24 +39,24 @@ def reconstruct(model: SparseAutoencoder, x: Tensor) -> tuple[Tensor, Tensor]:
     return model(x.to(device))
 
 
-def active(z: Tensor, threshold: float) -> Tensor:
+def _active(z: Tensor, threshold: float) -> Tensor:
     """Boolean mask of active units: |z| > threshold."""
     return z.abs() > threshold
 
 
 def l0(z: Tensor, threshold: float) -> float:
     """Mean number of active units per input."""
-    return active(z, threshold).sum(dim=1).float().mean().item()
+    return _active(z, threshold).sum(dim=1).float().mean().item()
 
 
 def feature_density(z: Tensor, threshold: float) -> Tensor:
     """Each unit's firing rate: the fraction of inputs on which it is active (one value per unit)."""
-    return active(z, threshold).float().mean(dim=0)
+    return _active(z, threshold).float().mean(dim=0)
 
 
 def dead_fraction(z: Tensor, threshold: float) -> float:
     """Fraction of units active on no input of the set."""
-    return (~active(z, threshold).any(dim=0)).float().mean().item()
+    return (~_active(z, threshold).any(dim=0)).float().mean().item()
 
 
 #: A unit active on more than this share of inputs is *dense*: it no longer picks anything out.
@@ -59,7 +64,7 @@ DENSE_DENSITY = 0.5
 
 
 def dense_fraction(z: Tensor, threshold: float, max_density: float = DENSE_DENSITY) -> float:
-    """Fraction of units active on more than `max_density` of the inputs (always-on units, which dead_fraction misses)."""
+    """Fraction of units active on more than `max_density` of the inputs (always-on: dead_fraction misses them)."""
     return (feature_density(z, threshold) > max_density).float().mean().item()
 
 
@@ -92,7 +97,8 @@ def mmcs(true_atoms: Tensor | np.ndarray, learned_atoms: Tensor | np.ndarray) ->
     true = F.normalize(torch.as_tensor(true_atoms, dtype=torch.float64).detach().cpu(), dim=1)
     learned = F.normalize(torch.as_tensor(learned_atoms, dtype=torch.float64).detach().cpu(), dim=1)
     if true.dim() != 2 or learned.dim() != 2 or true.shape[1] != learned.shape[1]:
-        raise ValueError(f"atoms must be 2-D [atoms, dim] with the same dim, got {tuple(true.shape)} and {tuple(learned.shape)}")
+        raise ValueError(f"atoms must be 2-D [atoms, dim] with the same dim, got {tuple(true.shape)} and "
+                         f"{tuple(learned.shape)}")
     return (true @ learned.T).max(dim=1).values.mean().item()
 
 
@@ -101,7 +107,8 @@ def match_atoms(true_atoms: Tensor | np.ndarray, learned_atoms: Tensor | np.ndar
     true = F.normalize(torch.as_tensor(true_atoms, dtype=torch.float64).detach().cpu(), dim=1)
     learned = F.normalize(torch.as_tensor(learned_atoms, dtype=torch.float64).detach().cpu(), dim=1)
     if true.dim() != 2 or learned.dim() != 2 or true.shape[1] != learned.shape[1]:
-        raise ValueError(f"atoms must be 2-D [atoms, dim] with the same dim, got {tuple(true.shape)} and {tuple(learned.shape)}")
+        raise ValueError(f"atoms must be 2-D [atoms, dim] with the same dim, got {tuple(true.shape)} and "
+                         f"{tuple(learned.shape)}")
     best = (true @ learned.T).max(dim=1)
     return best.indices, best.values
 
@@ -112,23 +119,25 @@ def shrinkage_slope(true_codes: Tensor, learned_codes: Tensor) -> float:
     Only entries where both codes are non-zero count, so the slope measures the size of the codes a
     model does give, not how often it misses: 1 means magnitudes are right, below 1 means shrunk.
     """
-    t, l = torch.as_tensor(true_codes).double(), torch.as_tensor(learned_codes).double()
-    if t.shape != l.shape:
-        raise ValueError(f"true and learned codes must have the same shape, got {tuple(t.shape)} and {tuple(l.shape)}")
-    both = (t != 0) & (l != 0)
+    true, learned = torch.as_tensor(true_codes).double(), torch.as_tensor(learned_codes).double()
+    if true.shape != learned.shape:
+        raise ValueError(f"true and learned codes must have the same shape, got {tuple(true.shape)} and "
+                         f"{tuple(learned.shape)}")
+    both = (true != 0) & (learned != 0)
     if not both.any():
         raise ValueError("no entry where both the true and the learned code are non-zero")
-    return ((t[both] * l[both]).sum() / (t[both] ** 2).sum()).item()
+    return ((true[both] * learned[both]).sum() / (true[both] ** 2).sum()).item()
 
 
 def interpolate_frontier(l0s: Sequence[float], values: Sequence[float], at: Sequence[float]) -> np.ndarray:
-    """A measured sparsity frontier (value against L0) read at other L0s, linear in log L0; NaN outside the measured range.
+    """A measured sparsity frontier (value against L0) read at other L0s, linear in log L0; NaN outside its range.
 
     Comparing architectures "at equal L0" needs this: their sweeps rarely land on the same L0s.
     """
     l0s, values = np.asarray(l0s, dtype=float), np.asarray(values, dtype=float)
     if l0s.shape != values.shape or l0s.ndim != 1 or len(l0s) < 2 or (l0s <= 0).any():
-        raise ValueError(f"l0s and values must be 1-D of the same length ≥ 2 with positive L0s, got {l0s!r} and {values!r}")
+        raise ValueError(f"l0s and values must be 1-D of the same length ≥ 2 with positive L0s, "
+                         f"got {l0s!r} and {values!r}")
     order = np.argsort(l0s)
     x, at = np.log(l0s[order]), np.log(np.asarray(at, dtype=float))
     return np.where((at >= x[0]) & (at <= x[-1]), np.interp(at, x, values[order]), np.nan)
@@ -153,7 +162,8 @@ def baselines(train_x: Tensor, test_x: Tensor, n_components: int) -> dict[str, d
     mean = train_x.mean(dim=0, keepdim=True).expand_as(test_x)
     pca = PCA(n_components=n_components, random_state=0).fit(train_x.numpy())
     x_pca = torch.as_tensor(pca.inverse_transform(pca.transform(test_x.numpy())))
-    return {name: {"test_mse": F.mse_loss(x_hat, test_x).item(), "variance_explained": variance_explained(test_x, x_hat),
+    return {name: {"test_mse": F.mse_loss(x_hat, test_x).item(),
+                   "variance_explained": variance_explained(test_x, x_hat),
                    "normalized_mse": normalized_mse(test_x, x_hat)}
             for name, x_hat in [("mean image", mean), (f"PCA-{n_components}", x_pca)]}
 
@@ -200,7 +210,8 @@ def spatial_extent(filters: Tensor | np.ndarray) -> Tensor:
 
 
 def evaluate(model: SparseAutoencoder, x: Tensor, rho: float | None = None, threshold: float | None = None) -> dict:
-    """The metrics table for one model on one set: test MSE, normalised MSE, variance explained, mean ρ̂, L0, dead and dense fractions."""
+    """The metrics table for one model on one set: test MSE, normalised MSE, variance explained, mean ρ̂, L0,
+    dead and dense fractions."""
     threshold = default_threshold(model.config.latent_activation) if threshold is None else threshold
     x_hat, z = reconstruct(model, x)
     x_flat = model.flatten(x.to(x_hat.device))

@@ -15,14 +15,20 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import asdict, dataclass, field
+from typing import Literal
 
 import torch
 from torch import Tensor, nn
 
-ELEMENTWISE = {"sigmoid": nn.Sigmoid, "relu": nn.ReLU, "linear": nn.Identity}
+__all__ = ["ACTIVATIONS", "OUTPUT_ACTIVATIONS", "BatchTopK", "JumpReLU", "JumpReLUFunction", "LatentActivation",
+    "OutputActivation", "SAEConfig", "SparseAutoencoder", "TopK"]
+
+_ELEMENTWISE = {"sigmoid": nn.Sigmoid, "relu": nn.ReLU, "linear": nn.Identity}
 #: Latent activations that keep a fixed number k of units per input (per batch for batchtopk).
-K_ACTIVATIONS = ("topk", "batchtopk")
-ACTIVATIONS = (*ELEMENTWISE, *K_ACTIVATIONS, "jumprelu")
+_K_ACTIVATIONS = ("topk", "batchtopk")
+ACTIVATIONS = (*_ELEMENTWISE, *_K_ACTIVATIONS, "jumprelu")
+LatentActivation = Literal["sigmoid", "relu", "linear", "topk", "batchtopk", "jumprelu"]
+OutputActivation = Literal["sigmoid", "none"]
 OUTPUT_ACTIVATIONS = {"sigmoid": nn.Sigmoid, "none": nn.Identity}
 
 
@@ -33,8 +39,8 @@ class SAEConfig:
     input_dim: int = 784
     hidden_dims: tuple[int, ...] = field(default=(128,))
     latent_dim: int = 32
-    latent_activation: str = "sigmoid"
-    output_activation: str = "sigmoid"
+    latent_activation: LatentActivation = "sigmoid"
+    output_activation: OutputActivation = "sigmoid"
     unit_norm_decoder: bool = False
     #: Units kept per input by "topk" (on average per input for "batchtopk"); required by both, unused otherwise.
     k: int | None = None
@@ -54,12 +60,13 @@ class SAEConfig:
             raise ValueError(f"hidden_dims must be positive integers, got {self.hidden_dims!r}")
         if self.latent_activation not in ACTIVATIONS:
             raise ValueError(f"latent_activation must be one of {sorted(ACTIVATIONS)}, got {self.latent_activation!r}")
-        if self.latent_activation in K_ACTIVATIONS:
+        if self.latent_activation in _K_ACTIVATIONS:
             if isinstance(self.k, bool) or not isinstance(self.k, int) or not 1 <= self.k <= self.latent_dim:
                 raise ValueError(f"k must be an integer from 1 to latent_dim={self.latent_dim} for "
                                  f"latent_activation={self.latent_activation!r}, got {self.k!r}")
         elif self.k is not None:
-            raise ValueError(f"k is only used by latent_activation 'topk' or 'batchtopk', not {self.latent_activation!r}")
+            raise ValueError(f"k is only used by latent_activation 'topk' or 'batchtopk', "
+                             f"not {self.latent_activation!r}")
         for name in ("init_threshold", "bandwidth"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
@@ -176,11 +183,11 @@ class BatchTopK(nn.Module):
         return f"k={self.k}"
 
 
-def latent_activation(config: SAEConfig) -> nn.Module:
+def _latent_activation_module(config: SAEConfig) -> nn.Module:
     """The module that turns pre-activations into the code z, as `config.latent_activation` names it."""
     name = config.latent_activation
-    if name in ELEMENTWISE:
-        return ELEMENTWISE[name]()
+    if name in _ELEMENTWISE:
+        return _ELEMENTWISE[name]()
     if name == "topk":
         return TopK(config.k)
     if name == "batchtopk":
@@ -188,7 +195,7 @@ def latent_activation(config: SAEConfig) -> nn.Module:
     return JumpReLU(config.latent_dim, config.init_threshold, config.bandwidth)
 
 
-def mlp(widths: list[int], last: nn.Module) -> nn.Sequential:
+def _mlp(widths: list[int], last: nn.Module) -> nn.Sequential:
     """Linear layers through `widths`, ReLU between them and `last` after the final one."""
     layers: list[nn.Module] = []
     for i, (n_in, n_out) in enumerate(zip(widths[:-1], widths[1:])):
@@ -205,8 +212,8 @@ class SparseAutoencoder(nn.Module):
         config = dataclasses.replace(config or SAEConfig(), **overrides)  # replace() re-runs the validation
         self.config = config
         widths = [config.input_dim, *config.hidden_dims, config.latent_dim]
-        self.encoder = mlp(widths, latent_activation(config))
-        self.decoder = mlp(widths[::-1], OUTPUT_ACTIVATIONS[config.output_activation]())
+        self.encoder = _mlp(widths, _latent_activation_module(config))
+        self.decoder = _mlp(widths[::-1], OUTPUT_ACTIVATIONS[config.output_activation]())
         if config.unit_norm_decoder:
             self.normalize_decoder_()
 

@@ -8,7 +8,9 @@ import math
 import torch
 from torch import Tensor
 
-__all__ = ["EPS", "check_rho", "check_weight", "kl_divergence", "kl_gradient", "l1_penalty", "mean_activation"]
+__all__ = ["EPS", "StepFunction", "check_rho", "check_weight", "kl_divergence", "kl_gradient", "l0_penalty",
+    "l1_penalty", "mean_activation", "weighted_l1_penalty"]
+
 
 #: ρ̂ is clamped to [EPS, 1 - EPS] so log(ρ̂) and log(1 - ρ̂) stay finite.
 EPS = 1e-6
@@ -80,7 +82,8 @@ def weighted_l1_penalty(z: Tensor, decoder_norms: Tensor) -> Tensor:
     if z.dim() != 2:
         raise ValueError(f"codes must be a [batch, units] tensor, got shape {tuple(z.shape)}")
     if decoder_norms.shape != z.shape[1:]:
-        raise ValueError(f"decoder_norms must hold one norm per unit ({z.shape[1]}), got shape {tuple(decoder_norms.shape)}")
+        raise ValueError(f"decoder_norms must hold one norm per unit ({z.shape[1]}), "
+                         f"got shape {tuple(decoder_norms.shape)}")
     return (z.abs() * decoder_norms).sum(dim=1).mean()
 
 

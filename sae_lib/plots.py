@@ -22,11 +22,15 @@ from torch import Tensor
 
 from .metrics import feature_density
 
+__all__ = ["SparsityFigure", "plot_decoder_features", "plot_feature_density", "plot_filters", "plot_images",
+    "plot_latent_heatmap", "plot_latent_histogram", "plot_losses", "plot_mean_activation", "plot_population",
+    "plot_reconstructions", "plot_top_activations", "plot_top_atoms"]
+
 if TYPE_CHECKING:  # a type hint only: plots need nothing from training at run time
     from .training import History
 
 
-def finish(fig: Figure, path: str | Path | None) -> Figure:
+def _finish(fig: Figure, path: str | Path | None) -> Figure:
     """Tighten the layout and save to `path` if given."""
     fig.tight_layout()
     if path is not None:
@@ -35,7 +39,7 @@ def finish(fig: Figure, path: str | Path | None) -> Figure:
     return fig
 
 
-def as_images(x: Tensor | np.ndarray) -> np.ndarray:
+def _as_images(x: Tensor | np.ndarray) -> np.ndarray:
     """[N, 784] or [N, 1, 28, 28] → a numpy [N, 28, 28] stack (square images only)."""
     x = torch.as_tensor(x).detach().cpu().float()
     side = int(round(x[0].numel() ** 0.5))
@@ -44,7 +48,7 @@ def as_images(x: Tensor | np.ndarray) -> np.ndarray:
     return x.reshape(len(x), side, side).numpy()
 
 
-def image_grid(images: np.ndarray, ncols: int, titles: Sequence[str] | None = None, cmap: str = "gray",
+def _image_grid(images: np.ndarray, ncols: int, titles: Sequence[str] | None = None, cmap: str = "gray",
                symmetric: bool = False, scale: float = 1.2) -> Figure:
     """A grid of small images without axes, with optional titles."""
     nrows = int(np.ceil(len(images) / ncols))
@@ -65,16 +69,17 @@ def plot_images(images: Tensor, labels: Tensor | None = None, classes: Sequence[
     """A batch of input images, titled with their labels (class names when given)."""
     labels_list = None if labels is None else [int(y) for y in labels[:n]]
     titles = None if labels_list is None else [classes[y] if classes else str(y) for y in labels_list]
-    return finish(image_grid(as_images(images[:n]), ncols, titles), path)
+    return _finish(_image_grid(_as_images(images[:n]), ncols, titles), path)
 
 
-def plot_reconstructions(originals: Tensor, reconstructions: Tensor, n: int = 8, path: str | Path | None = None) -> Figure:
+def plot_reconstructions(originals: Tensor, reconstructions: Tensor, n: int = 8,
+                         path: str | Path | None = None) -> Figure:
     """Originals (top row) above their reconstructions (bottom row)."""
     n = min(n, len(originals))
-    fig = image_grid(np.concatenate([as_images(originals[:n]), as_images(reconstructions[:n])]), n)
+    fig = _image_grid(np.concatenate([_as_images(originals[:n]), _as_images(reconstructions[:n])]), n)
     fig.axes[0].set_title("original", fontsize=9, loc="left")
     fig.axes[n].set_title("reconstruction", fontsize=9, loc="left")
-    return finish(fig, path)
+    return _finish(fig, path)
 
 
 def plot_losses(history: History, path: str | Path | None = None) -> Figure:
@@ -88,7 +93,7 @@ def plot_losses(history: History, path: str | Path | None = None) -> Figure:
             ax.plot(epochs, getattr(history, f"test_{name}"), label="test")
         ax.set(xlabel="epoch", title="reconstruction loss" if name == "recon" else "sparsity penalty (unweighted)")
         ax.legend()
-    return finish(fig, path)
+    return _finish(fig, path)
 
 
 def plot_latent_histogram(z: Tensor, bins: int = 50, path: str | Path | None = None) -> Figure:
@@ -97,7 +102,7 @@ def plot_latent_histogram(z: Tensor, bins: int = 50, path: str | Path | None = N
     ax = fig.subplots()
     ax.hist(z.detach().cpu().flatten().numpy(), bins=bins, color="tab:blue")
     ax.set(xlabel="activation", ylabel="count", title="latent activations", yscale="log")
-    return finish(fig, path)
+    return _finish(fig, path)
 
 
 def plot_latent_heatmap(z: Tensor, n: int = 40, path: str | Path | None = None) -> Figure:
@@ -108,7 +113,7 @@ def plot_latent_heatmap(z: Tensor, n: int = 40, path: str | Path | None = None) 
     ax = fig.subplots()
     sns.heatmap(z[:n].detach().cpu().numpy(), ax=ax, cmap="viridis", cbar_kws={"label": "activation"})
     ax.set(xlabel="latent unit", ylabel="sample", title="latent codes")
-    return finish(fig, path)
+    return _finish(fig, path)
 
 
 def plot_mean_activation(z: Tensor, rho: float | None = None, path: str | Path | None = None) -> Figure:
@@ -121,13 +126,13 @@ def plot_mean_activation(z: Tensor, rho: float | None = None, path: str | Path |
         ax.axhline(rho, color="tab:red", linestyle="--", label=f"target ρ = {rho:g}")
         ax.legend()
     ax.set(xlabel="latent unit", ylabel="mean activation ρ̂", title="mean activation per unit")
-    return finish(fig, path)
+    return _finish(fig, path)
 
 
 def plot_top_activations(features: Tensor, images: Tensor, z: Tensor, units: Sequence[int], k: int = 8,
                          path: str | Path | None = None) -> Figure:
     """One row per unit: its feature (red adds ink, blue removes it), then the k inputs that activate it most."""
-    feature_images, inputs = as_images(features), as_images(images)
+    feature_images, inputs = _as_images(features), _as_images(images)
     fig = Figure(figsize=(1.1 * (k + 1.3), 1.25 * len(units)))
     axes = fig.subplots(len(units), k + 1, squeeze=False)
     for row, unit in zip(axes, units):
@@ -141,15 +146,15 @@ def plot_top_activations(features: Tensor, images: Tensor, z: Tensor, units: Seq
     for ax in axes.flat:
         ax.set_axis_off()
     fig.suptitle("each unit's feature, then the test inputs it responds to most (activation above each)", fontsize=9)
-    return finish(fig, path)
+    return _finish(fig, path)
 
 
 def plot_decoder_features(features: Tensor, ncols: int = 8, path: str | Path | None = None,
                           name: str = "unit") -> Figure:
     """Features (one row per latent unit, e.g. decoder columns) as image tiles titled `name j`; red +, blue −."""
-    fig = image_grid(as_images(features), ncols, [f"{name} {j}" for j in range(len(features))],
+    fig = _image_grid(_as_images(features), ncols, [f"{name} {j}" for j in range(len(features))],
                      cmap="RdBu_r", symmetric=True)
-    return finish(fig, path)
+    return _finish(fig, path)
 
 
 def _canvas_png(canvas: FigureCanvasAgg) -> bytes:
@@ -201,7 +206,7 @@ class SparsityFigure:
 
     def render(self, digits: Tensor, x_hat: Tensor, z: Tensor, rho: float) -> bytes:
         """Show `digits` over their reconstructions `x_hat`, and the codes `z` of a test set; return PNG bytes."""
-        top, bottom = np.concatenate(list(as_images(digits)), axis=1), np.concatenate(list(as_images(x_hat)), axis=1)
+        top, bottom = np.concatenate(list(_as_images(digits)), axis=1), np.concatenate(list(_as_images(x_hat)), axis=1)
         self._mosaic.set_data(np.concatenate([top, bottom], axis=0))
         z = z.detach().cpu()
         counts, _ = np.histogram(z.numpy(), bins=self._bins)
@@ -223,7 +228,7 @@ def plot_population(x: Tensor, x_hat: Tensor, path: str | Path | None = None) ->
         ax.plot(rebuilt.numpy(), label="reconstruction", linestyle="--")
         ax.set(xlabel="neuron")
     fig.axes[0].legend(fontsize=8)
-    return finish(fig, path)
+    return _finish(fig, path)
 
 
 def plot_top_atoms(atoms: Tensor, z: Tensor, path: str | Path | None = None, k: int = 8) -> Figure:
@@ -237,7 +242,7 @@ def plot_top_atoms(atoms: Tensor, z: Tensor, path: str | Path | None = None, k: 
         ax_atoms.plot(atoms[j].numpy(), label=f"atom {j}")
     ax_atoms.set(xlabel="neuron", title=f"the {k} most used atoms")
     ax_atoms.legend(fontsize=7, ncol=2)
-    return finish(fig, path)
+    return _finish(fig, path)
 
 
 def plot_filters(filters: Tensor | np.ndarray | Mapping[str, Tensor | np.ndarray], ncols: int = 5,
@@ -247,7 +252,7 @@ def plot_filters(filters: Tensor | np.ndarray | Mapping[str, Tensor | np.ndarray
     Pass a dict {title: filters} to draw one titled grid per entry, side by side.
     """
     groups = dict(filters) if isinstance(filters, Mapping) else {"": filters}
-    stacks = {title: as_images(f) for title, f in groups.items()}
+    stacks = {title: _as_images(f) for title, f in groups.items()}
     nrows = max(int(np.ceil(len(s) / ncols)) for s in stacks.values())
     fig = Figure(figsize=(len(stacks) * (scale * ncols + 0.3), scale * nrows + 0.4), layout="constrained")
     for subfig, (title, stack) in zip(np.atleast_1d(fig.subfigures(1, len(stacks), wspace=0.04)), stacks.items()):
@@ -286,4 +291,4 @@ def plot_feature_density(codes: dict[str, Tensor], threshold: float = 0.0, bins:
         ax.set_xlim(dead_at - 0.4, 0.2)
         ax.set(xlabel="log₁₀ feature density", ylabel="latents", title=f"{name}: {dead} of {len(density)} dead")
         ax.legend(fontsize=8)
-    return finish(fig, path)
+    return _finish(fig, path)

@@ -20,6 +20,7 @@ from torch import Tensor, nn
 __all__ = ["ToyModel", "feature_dimensionality", "importances", "toy_features", "toy_loss", "train_toy_model"]
 
 
+
 def importances(n_features: int, importance: float | Sequence[float] = 1.0) -> Tensor:
     """Feature importances I_i: a float r gives the geometric decay I_i = r^i, a sequence is taken as is."""
     if isinstance(importance, (int, float)) and not isinstance(importance, bool):

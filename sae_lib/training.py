@@ -9,6 +9,7 @@ import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
+from typing import Literal, get_args
 
 import torch
 import torch.nn.functional as F
@@ -17,14 +18,28 @@ from tqdm.auto import tqdm
 
 from .data import batches, check_finite
 from .model import SAEConfig, SparseAutoencoder
-from .penalties import check_rho, check_weight, kl_divergence, l0_penalty, l1_penalty, mean_activation, weighted_l1_penalty
+from .penalties import (
+    check_rho,
+    check_weight,
+    kl_divergence,
+    l0_penalty,
+    l1_penalty,
+    mean_activation,
+    weighted_l1_penalty,
+)
 
-PENALTIES = ("kl", "l1", "l1_decoder_norm", "l0", "none")
+__all__ = ["DEFAULT_STEPS", "DIVERGENCE_FACTOR", "LOSSES", "PENALTIES", "History", "KeepBest", "Loss", "Penalty",
+    "TrainConfig", "WarmStartTrainer", "batch_losses", "default_device", "fit", "resample_dead_latents",
+    "resampled_weights", "train"]
+
+Penalty = Literal["kl", "l1", "l1_decoder_norm", "l0", "none"]
+Loss = Literal["mse", "bce"]
+PENALTIES: tuple[Penalty, ...] = get_args(Penalty)
 #: The default training length in optimiser steps (the course's recipe), used unless `epochs` is given.
 DEFAULT_STEPS = 3000
-LOSSES = ("mse", "bce")
+LOSSES: tuple[Loss, ...] = get_args(Loss)
 #: Inputs scored when resampling dead latents during training: a latent silent on all of them counts as dead.
-RESAMPLE_SAMPLES = 4096
+_RESAMPLE_SAMPLES = 4096
 
 
 @dataclass(frozen=True)
@@ -51,11 +66,11 @@ class TrainConfig:
     epochs: int | None = None
     batch_size: int = 128
     lr: float = 1e-2
-    penalty: str = "kl"
+    penalty: Penalty = "kl"
     rho: float = 0.05
     beta: float = 5e-3
     l1_lambda: float = 1e-3
-    loss: str = "mse"
+    loss: Loss = "mse"
     seed: int = 0
     steps: int | None = DEFAULT_STEPS
     weight_decay: float = 0.0
@@ -87,6 +102,12 @@ class TrainConfig:
             raise ValueError(f"lr must be a finite number > 0, got {self.lr!r}")
         check_weight("weight_decay", self.weight_decay)
         check_weight("l0_lambda", self.l0_lambda)
+
+    @property
+    def sparsity_weight(self) -> float:
+        """The weight on the chosen penalty: beta for KL, l1_lambda for both L1s, l0_lambda for L0, 0 for none."""
+        return {"kl": self.beta, "l1": self.l1_lambda, "l1_decoder_norm": self.l1_lambda, "l0": self.l0_lambda,
+                "none": 0.0}[self.penalty]
 
     def epochs_for(self, n_samples: int) -> int:
         """Whole epochs to run on `n_samples` samples: `epochs`, or enough to take `steps`."""
@@ -137,7 +158,7 @@ def default_device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
-def losses(model: SparseAutoencoder, x: Tensor, config: TrainConfig) -> tuple[Tensor, Tensor]:
+def batch_losses(model: SparseAutoencoder, x: Tensor, config: TrainConfig) -> tuple[Tensor, Tensor]:
     """(reconstruction loss, unweighted sparsity penalty) on one batch."""
     x_flat = model.flatten(x)
     pre = model.pre_activation(x_flat)
@@ -160,13 +181,7 @@ def losses(model: SparseAutoencoder, x: Tensor, config: TrainConfig) -> tuple[Te
     return recon, sparsity
 
 
-def weight(config: TrainConfig) -> float:
-    """The weight on the sparsity penalty: beta for KL, l1_lambda for both L1s, l0_lambda for L0, 0 for none."""
-    return {"kl": config.beta, "l1": config.l1_lambda, "l1_decoder_norm": config.l1_lambda, "l0": config.l0_lambda,
-            "none": 0.0}[config.penalty]
-
-
-def check_compatible(model: SparseAutoencoder, config: TrainConfig) -> None:
+def _check_compatible(model: SparseAutoencoder, config: TrainConfig) -> None:
     """Raise ValueError when the training settings need a model this one is not."""
     if config.loss == "bce" and model.config.output_activation != "sigmoid":
         raise ValueError("loss='bce' needs outputs in [0, 1]: use output_activation='sigmoid' or loss='mse'")
@@ -212,7 +227,8 @@ def resample_dead_latents(model: SparseAutoencoder, x: Tensor, dead: Tensor,
         raise ValueError("resampling needs a one-layer encoder and decoder (hidden_dims=())")
     dead = torch.as_tensor(dead, dtype=torch.bool, device=x.device)
     if dead.shape != (model.config.latent_dim,):
-        raise ValueError(f"dead must be a boolean mask of {model.config.latent_dim} latents, got shape {tuple(dead.shape)}")
+        raise ValueError(f"dead must be a boolean mask of {model.config.latent_dim} latents, "
+                         f"got shape {tuple(dead.shape)}")
     n_dead = int(dead.sum())
     if n_dead == 0:
         return 0
@@ -255,7 +271,7 @@ def _reset_adam_state(optimizer: torch.optim.Optimizer | None, param: Tensor, de
         state["exp_avg_sq"][index] = state["exp_avg_sq"][alive].mean(dim=latent_dim, keepdim=latent_dim == 1)
 
 
-def param_groups(model: SparseAutoencoder, weight_decay: float) -> list[dict]:
+def _param_groups(model: SparseAutoencoder, weight_decay: float) -> list[dict]:
     """Adam parameter groups: weight decay on the weight matrices, none on the biases."""
     weights = [p for p in model.parameters() if p.dim() > 1]
     biases = [p for p in model.parameters() if p.dim() <= 1]
@@ -263,16 +279,16 @@ def param_groups(model: SparseAutoencoder, weight_decay: float) -> list[dict]:
 
 
 @torch.no_grad()
-def evaluate_losses(model: SparseAutoencoder, x: Tensor, config: TrainConfig) -> tuple[float, float]:
+def _evaluate_losses(model: SparseAutoencoder, x: Tensor, config: TrainConfig) -> tuple[float, float]:
     """(reconstruction, sparsity) on a whole set at once, in eval mode."""
     model.eval()
-    recon, sparsity = losses(model, x, config)
+    recon, sparsity = batch_losses(model, x, config)
     model.train()
     return recon.item(), sparsity.item()
 
 
-def resample_on_sample(model: SparseAutoencoder, x: Tensor, optimizer: torch.optim.Optimizer,
-                       generator: torch.Generator, n_samples: int = RESAMPLE_SAMPLES) -> int:
+def _resample_on_sample(model: SparseAutoencoder, x: Tensor, optimizer: torch.optim.Optimizer,
+                       generator: torch.Generator, n_samples: int = _RESAMPLE_SAMPLES) -> int:
     """Resample the latents that fire on none of `n_samples` random rows of x (a unit dead *now*, not ever)."""
     sample = x[torch.randperm(len(x), generator=generator)[:n_samples].to(x.device)]
     with torch.no_grad():
@@ -297,14 +313,14 @@ def fit(
     `on_epoch_end(epoch, history)` runs after each epoch (e.g. to keep the best checkpoint).
     """
     config = dataclasses.replace(config or TrainConfig(), **overrides)  # replace() re-runs the validation
-    check_compatible(model, config)
+    _check_compatible(model, config)
     device = torch.device(device) if device is not None else default_device()
     train_x = check_finite(model.flatten(train_x), "training data").to(device)
     test_x = check_finite(model.flatten(test_x), "test data").to(device) if test_x is not None else None
     model.to(device).train()
-    optimizer = torch.optim.Adam(param_groups(model, config.weight_decay), lr=config.lr, fused=True)
+    optimizer = torch.optim.Adam(_param_groups(model, config.weight_decay), lr=config.lr, fused=True)
     generator = torch.Generator().manual_seed(config.seed)
-    history, beta, start, first_loss = History(), weight(config), time.perf_counter(), None
+    history, beta, start, first_loss = History(), config.sparsity_weight, time.perf_counter(), None
     epochs = config.epochs_for(len(train_x))
     total_steps = epochs * math.ceil(len(train_x) / config.batch_size)
     resample_generator = torch.Generator().manual_seed(config.seed + 1)
@@ -313,7 +329,7 @@ def fit(
         recon_sum = sparsity_sum = 0.0
         n_batches = 0
         for step, xb in enumerate(batches(train_x, config.batch_size, generator=generator), start=1):
-            recon, sparsity = losses(model, xb, config)
+            recon, sparsity = batch_losses(model, xb, config)
             total = recon + beta * sparsity
             value = total.item()
             first_loss = value if first_loss is None else first_loss
@@ -333,8 +349,9 @@ def fit(
             if model.config.unit_norm_decoder:
                 model.normalize_decoder_()
             done = history.steps + step
-            if config.resample_every and done % config.resample_every == 0 and done + config.resample_every <= total_steps:
-                history.resampled.append(resample_on_sample(model, train_x, optimizer, resample_generator))
+            every = config.resample_every
+            if every and done % every == 0 and done + every <= total_steps:  # none in the last stretch
+                history.resampled.append(_resample_on_sample(model, train_x, optimizer, resample_generator))
             recon_sum += recon.item()
             sparsity_sum += sparsity.item()
             n_batches += 1
@@ -344,7 +361,7 @@ def fit(
         history.train_sparsity.append(train_sparsity)
         history.train_total.append(train_recon + beta * train_sparsity)
         if test_x is not None:
-            test_recon, test_sparsity = evaluate_losses(model, test_x, config)
+            test_recon, test_sparsity = _evaluate_losses(model, test_x, config)
             history.test_recon.append(test_recon)
             history.test_sparsity.append(test_sparsity)
             history.test_total.append(test_recon + beta * test_sparsity)

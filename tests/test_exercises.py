@@ -33,8 +33,8 @@ def threshold_gradient_by_hand(pre, theta, eps, grad_output):
 
 
 def mmcs_by_hand(true, learned):
-    t, l = true / true.norm(dim=1, keepdim=True), learned / learned.norm(dim=1, keepdim=True)
-    return (t @ l.T).max(dim=1).values.mean()
+    t, lrn = true / true.norm(dim=1, keepdim=True), learned / learned.norm(dim=1, keepdim=True)
+    return (t @ lrn.T).max(dim=1).values.mean()
 
 
 def zca_by_hand(x, epsilon):

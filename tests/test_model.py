@@ -71,3 +71,23 @@ def test_unit_norm_decoder_columns():
     torch.testing.assert_close(model.dictionary.norm(dim=1), torch.ones(256))
     with pytest.raises(ValueError, match="single-layer"):
         _ = SparseAutoencoder().dictionary
+
+
+def test_literal_types_list_exactly_the_accepted_options():
+    from typing import get_args
+
+    from sae_lib.model import ACTIVATIONS, OUTPUT_ACTIVATIONS, LatentActivation, OutputActivation
+    from sae_lib.training import LOSSES, PENALTIES, Loss, Penalty
+
+    assert set(get_args(LatentActivation)) == set(ACTIVATIONS) and set(get_args(OutputActivation)) == set(OUTPUT_ACTIVATIONS)
+    assert get_args(Penalty) == PENALTIES and get_args(Loss) == LOSSES
+
+
+def test_every_public_name_exists_and_helpers_are_private():
+    import importlib
+
+    for name in ["checkpoint", "cli", "data", "exercises", "metrics", "model", "neural", "penalties", "plots",
+                 "superposition", "training", "widgets"]:
+        module = importlib.import_module(f"sae_lib.{name}")
+        assert module.__all__ and all(hasattr(module, n) for n in module.__all__), name
+        assert not any(n.startswith("_") for n in module.__all__), name

@@ -5,7 +5,7 @@ import torch
 
 from sae_lib import History, SAEConfig, SparseAutoencoder, TrainConfig, evaluate, fit, train
 from sae_lib.metrics import reconstruct
-from sae_lib.training import DEFAULT_STEPS, param_groups
+from sae_lib.training import DEFAULT_STEPS, _param_groups
 
 
 def test_short_run_lowers_loss_and_moves_mean_activation_toward_rho(mnist):
@@ -133,7 +133,7 @@ def test_train_passes_on_epoch_end(mnist):
 
 def test_weight_decay_shrinks_weights_but_not_biases_and_stays_out_of_the_losses():
     model = SparseAutoencoder(hidden_dims=(), latent_dim=16)
-    groups = param_groups(model, 0.1)
+    groups = _param_groups(model, 0.1)
     assert [g["weight_decay"] for g in groups] == [0.1, 0.0]
     assert {id(p) for p in groups[0]["params"]} == {id(model.encoder[0].weight), id(model.decoder[0].weight)}
     assert {id(p) for p in groups[1]["params"]} == {id(model.encoder[0].bias), id(model.decoder[0].bias)}
