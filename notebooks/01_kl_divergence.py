@@ -36,6 +36,7 @@ if "google.colab" in sys.modules:
 # which loophole the KL penalty leaves open.
 
 # %%
+# %matplotlib inline
 import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F

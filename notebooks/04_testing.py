@@ -35,6 +35,7 @@ if "google.colab" in sys.modules:
 # trade-off of a β sweep, and tune β to a target yourself.
 
 # %%
+# %matplotlib inline
 import matplotlib.pyplot as plt
 import torch
 
@@ -212,10 +213,10 @@ assert all(r["variance_explained"] > 0.5 for b, r in sweep.items() if b <= 0.1),
 
 # %%
 shown = {k: v for k, v in sweep_codes.items() if k in ("β = 0", "β = 0.01", "β = 1")}
-plots.plot_feature_density(shown, 0.1)
 for name, codes in shown.items():
     density = sae_lib.metrics.feature_density(codes, 0.1)
     print(f"{name:9}: units active on {density.min():.0%} to {density.max():.0%} of test digits (median {density.median():.0%})")
+plots.plot_feature_density(shown, 0.1)
 
 # %% [markdown]
 # Without a penalty almost every unit sits at the right edge, active on nearly every digit. With a

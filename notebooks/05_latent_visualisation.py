@@ -35,6 +35,7 @@ if "google.colab" in sys.modules:
 # to a reconstruction when one unit is switched off.
 
 # %%
+# %matplotlib inline
 import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F

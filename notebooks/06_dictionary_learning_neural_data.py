@@ -41,6 +41,7 @@ if "google.colab" in sys.modules:
 # whose columns are the learned "features". Notebook 09 covers what replaced the L1 penalty since.
 
 # %%
+# %matplotlib inline
 import time
 import warnings
 

@@ -41,6 +41,7 @@ if "google.colab" in sys.modules:
 # two photographs that ship with scikit-learn.
 
 # %%
+# %matplotlib inline
 import math
 
 import matplotlib.pyplot as plt

@@ -41,6 +41,7 @@ if "google.colab" in sys.modules:
 # of Superposition*, 2022) and then checks that an SAE can undo it.
 
 # %%
+# %matplotlib inline
 import dataclasses
 import math
 

@@ -42,7 +42,7 @@ if "google.colab" in sys.modules:
 # (Rajamanoharan et al. 2024).
 
 # %%
-
+# %matplotlib inline
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
