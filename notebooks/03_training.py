@@ -260,7 +260,7 @@ plots.plot_mean_activation(sae_lib.reconstruct(plain, data.test_images)[1].cpu()
 # %% [markdown]
 # ## Try it: ρ and β sliders
 #
-# Each slider move retrains a one-layer model (784 → 128 → 784, fine-tuned for 200 steps from an
+# Each slider move retrains a one-layer model (784 → 128 → 784, fine-tuned for 128 steps from an
 # unpenalised one) in a fraction of a second and redraws its reconstructions, code histogram and mean
 # activations; the readout compares it with the mean image and with PCA. Set β = 0: the code goes
 # dense. Raise β: ρ̂ snaps to ρ. Lower ρ to 0.005: every digit turns into the same blur.

@@ -40,7 +40,7 @@ if "google.colab" in sys.modules:
 # Things to try: β = 0 (no penalty: the code goes dense, ρ̂ near 0.5), β from 10⁻⁴ up to 10 (ρ̂ is
 # pulled to ρ, then held there while reconstruction pays more and more), and ρ = 0.005 (so few units
 # may fire that every digit turns into the same blur). Each new setting fine-tunes a copy of one
-# unpenalised model for 200 steps, so it answers in a fraction of a second; the model trains on the
+# unpenalised model for 128 steps, so it answers in a fraction of a second; the model trains on the
 # CPU even where there is a GPU, because at this size the transfer would cost more than it saves.
 
 # %%

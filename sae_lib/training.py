@@ -412,7 +412,7 @@ class WarmStartTrainer:
     model and shared cores, more threads mostly wait on each other.
     """
 
-    def __init__(self, train_x: Tensor, steps: int = 200, base_steps: int = 1000, lr: float = 1e-2,
+    def __init__(self, train_x: Tensor, steps: int = 128, base_steps: int = 1000, lr: float = 1e-2,
                  seed: int = 0, device: str | torch.device = "cpu", threads: int | None = 1) -> None:
         self.train_x = train_x.reshape(len(train_x), -1)
         self.steps, self.base_steps, self.lr, self.seed = steps, base_steps, lr, seed

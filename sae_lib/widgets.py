@@ -99,10 +99,10 @@ class SparsityExplorer:
     """
 
     def __init__(self, data: ImageData, rho: float = 0.1, beta: float = 0.03, latent_dim: int = 128,
-                 n_train: int = 4000, steps: int = 200, base_steps: int = 1000, seed: int = 0,
+                 n_train: int = 4000, steps: int = 128, base_steps: int = 1000, lr: float = 1e-2, seed: int = 0,
                  device: str | torch.device = "cpu") -> None:
         enable_colab_widgets()
-        self.trainer = WarmStartTrainer(data.train_images[:n_train], steps=steps, base_steps=base_steps,
+        self.trainer = WarmStartTrainer(data.train_images[:n_train], steps=steps, base_steps=base_steps, lr=lr,
                                         seed=seed, device=device)
         self.test_x = data.test_images[:500].reshape(-1, data.test_images[0].numel())
         self.digits = data.test_images[:8]

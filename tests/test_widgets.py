@@ -33,13 +33,15 @@ def test_beta_range_runs_from_no_effect_to_a_swamped_reconstruction(default_expl
     assert huge["variance_explained"] < none["variance_explained"] - 0.2
 
 
-def test_new_rho_retrains_and_mean_activation_follows(explorer):
+def test_new_rho_retrains_and_mean_activation_follows(default_explorer):
+    explorer = default_explorer
     before = explorer.trainings
     low = explorer.set(rho=0.02, beta=0.3).metrics["mean_rho_hat"]
     high = explorer.set(rho=0.3).metrics["mean_rho_hat"]
     assert explorer.trainings == before + 2
     assert low == pytest.approx(0.02, rel=0.25) and high == pytest.approx(0.3, rel=0.25)
     assert explorer.rho_slider.value == 0.3 and explorer.beta_slider.value == 0.3
+    explorer.set(rho=0.1, beta=0.03)
 
 
 def test_larger_beta_gives_lower_l0(explorer):
