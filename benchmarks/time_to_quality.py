@@ -17,7 +17,7 @@ from report import publish
 from torch.utils.data import DataLoader
 from torchvision import datasets, transforms
 
-from sae_lib import SparseAutoencoder, TrainConfig, fit, load_fashion_mnist
+from sae_lib import ImageData, SparseAutoencoder, TrainConfig, fit, load_fashion_mnist
 from sae_lib.data import default_root
 from sae_lib.training import batch_losses
 
@@ -49,9 +49,8 @@ def classic_curve(config: TrainConfig) -> list[tuple[float, float]]:
     return curve
 
 
-def sae_lib_curve(config: TrainConfig) -> list[tuple[float, float]]:
+def sae_lib_curve(config: TrainConfig, data: ImageData) -> list[tuple[float, float]]:
     """(seconds since start, test MSE) after each epoch of sae_lib.fit with `config`."""
-    data = load_fashion_mnist()
     torch.manual_seed(0)
     curve, start = [], time.perf_counter()
     fit(SparseAutoencoder(), data.train_images, data.test_images, config, device="cpu", progress=False,
@@ -66,18 +65,17 @@ def first_time(curve: list[tuple[float, float]], target: float) -> float | None:
 
 def main() -> None:
     config = TrainConfig()  # the library's defaults: the recipe the course teaches
+    data = load_fashion_mnist()  # also stages Debian's IDX files where torchvision's dataset looks
     classic = classic_curve(config)
     target = classic[-1][1]
-    ours = sae_lib_curve(config)
+    ours = sae_lib_curve(config, data)
     ours_time = first_time(ours, target)
     epochs = next((i + 1 for i, (_, mse) in enumerate(ours) if mse <= target), None)
-    ours_mse = ours[min(CLASSIC_EPOCHS, len(ours)) - 1][1]
-    ours_note = "" if len(ours) >= CLASSIC_EPOCHS else f" (after its {len(ours)} epochs)"
     lines = [
-        "| pipeline | test MSE after 10 epochs | s to reach the classic 10-epoch test MSE |", "|---|---:|---:|",
-        f"| classic (ToTensor + DataLoader, Adam 1e-3) | {target:.4f} | {classic[-1][0]:.1f} |",
-        f"| sae_lib (`TrainConfig()`: in-memory batches, Adam 1e-2) | {ours_mse:.4f}{ours_note} | "
-        f"{'not reached' if ours_time is None else f'{ours_time:.1f}'} |",
+        "| pipeline | epochs run | final test MSE | s to reach the classic 10-epoch test MSE |", "|---|---:|---:|---:|",
+        f"| classic (ToTensor + DataLoader, Adam 1e-3) | {len(classic)} | {target:.4f} | {classic[-1][0]:.1f} |",
+        f"| sae_lib (`TrainConfig()`: in-memory batches, Adam 1e-2, {config.steps:,} steps) | {len(ours)} | "
+        f"{ours[-1][1]:.4f} | {'not reached' if ours_time is None else f'{ours_time:.1f}'} |",
         "",
     ]
     if ours_time is None:

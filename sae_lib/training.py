@@ -408,8 +408,9 @@ class WarmStartTrainer:
     For each latent size a base model is trained once without a penalty (`base_steps` Adam steps);
     a setting deep-copies it and fine-tunes `steps` more steps with β·KL(ρ ‖ ρ̂). So a setting's
     result depends only on the setting (and the seed), never on the order settings were asked for.
-    `threads` is the number of CPU threads used while training and restored afterwards: on a small
-    model and shared cores, more threads mostly wait on each other.
+    `threads` is the number of CPU threads used while fine-tuning, restored afterwards: on a small
+    model and shared cores (Binder, a busy laptop) more threads mostly wait on each other, and one
+    steady thread keeps every slider move well under a second.
     """
 
     def __init__(self, train_x: Tensor, steps: int = 128, base_steps: int = 1000, lr: float = 1e-2,
@@ -424,7 +425,8 @@ class WarmStartTrainer:
         if latent_dim not in self._bases:
             torch.manual_seed(self.seed)
             model = SparseAutoencoder(SAEConfig(input_dim=self.train_x.shape[1], hidden_dims=(), latent_dim=latent_dim))
-            with _torch_threads(self.threads):
+            # the one-off base model trains on PyTorch's default threads; only the interactive fine-tuning is pinned
+            with _torch_threads(None):
                 fit(model, self.train_x, config=TrainConfig(penalty="none", steps=self.base_steps, lr=self.lr,
                                                            seed=self.seed), progress=False, device=self.device)
             self._bases[latent_dim] = model
