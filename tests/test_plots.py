@@ -78,3 +78,13 @@ def test_feature_density_counts_dead_latents_in_their_own_bar():
     assert ax_before.get_title() == "before: 3 of 6 dead" and ax_after.get_title() == "after: 0 of 3 dead"
     heights = [p.get_height() for p in ax_before.patches]
     assert sum(heights) == 6 and 3 in heights  # 3 alive in the histogram, one bar of 3 dead
+
+
+def test_sparsity_figure_redraws_from_data():
+    from sae_lib.plots import SparsityFigure
+
+    figure = SparsityFigure(n_digits=4, max_units=16)
+    digits = torch.rand(4, 1, 28, 28)
+    a = figure.render(digits, digits.reshape(4, -1), torch.rand(50, 16) * 0.1, rho=0.05)
+    b = figure.render(digits, torch.zeros(4, 784), torch.rand(50, 8), rho=0.2)
+    assert a[:4] == b[:4] == b"\x89PNG" and a != b

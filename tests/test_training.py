@@ -158,3 +158,17 @@ def test_weight_decay_alone_leaves_biases_untouched():
     fit(model, torch.zeros(64, 4), penalty="none", steps=20, lr=1e-2, weight_decay=1.0, progress=False, device="cpu")
     assert model.encoder[0].weight.norm().item() < 0.9 * weight  # ... and x = 0 = x̂: only the decay moves it
     assert torch.equal(model.encoder[0].bias, biases[0]) and torch.equal(model.decoder[0].bias, biases[1])
+
+
+def test_warm_start_trainer_gives_the_same_model_whatever_the_order(mnist):
+    from sae_lib.training import WarmStartTrainer
+
+    def weights(order):
+        trainer = WarmStartTrainer(mnist.train_images[:500], steps=20, base_steps=30)
+        models = {key: trainer.train(*key) for key in order}
+        return models[(0.1, 0.03, 32)].encoder[0].weight
+
+    threads = torch.get_num_threads()
+    first = weights([(0.1, 0.03, 32), (0.02, 1.0, 32)])
+    assert torch.equal(first, weights([(0.02, 1.0, 32), (0.1, 0.03, 32)]))
+    assert torch.get_num_threads() == threads  # the one-thread training does not outlive the call

@@ -98,31 +98,3 @@ def test_kl_curve_widget_redraws_when_rho_moves():
     assert image.value != before and before[:4] == b"\x89PNG"
     with pytest.raises(ValueError, match="rho"):
         kl_curve_widget(1.0)
-
-
-def test_warm_start_trainer_gives_the_same_model_whatever_the_order(mnist):
-    import torch
-
-    from sae_lib.training import WarmStartTrainer
-
-    def weights(order):
-        trainer = WarmStartTrainer(mnist.train_images[:500], steps=20, base_steps=30)
-        models = {key: trainer.train(*key) for key in order}
-        return models[(0.1, 0.03, 32)].encoder[0].weight
-
-    threads = torch.get_num_threads()
-    first = weights([(0.1, 0.03, 32), (0.02, 1.0, 32)])
-    assert torch.equal(first, weights([(0.02, 1.0, 32), (0.1, 0.03, 32)]))
-    assert torch.get_num_threads() == threads  # the one-thread training does not outlive the call
-
-
-def test_sparsity_figure_redraws_from_data():
-    import torch
-
-    from sae_lib.plots import SparsityFigure
-
-    figure = SparsityFigure(n_digits=4, max_units=16)
-    digits = torch.rand(4, 1, 28, 28)
-    a = figure.render(digits, digits.reshape(4, -1), torch.rand(50, 16) * 0.1, rho=0.05)
-    b = figure.render(digits, torch.zeros(4, 784), torch.rand(50, 8), rho=0.2)
-    assert a[:4] == b[:4] == b"\x89PNG" and a != b
