@@ -267,6 +267,7 @@ plots.plot_mean_activation(sae_lib.reconstruct(plain, data.test_images)[1].cpu()
 # here (it takes a few seconds to train its starting model). Set β = 0: the code goes dense. Raise
 # β: ρ̂ snaps to ρ. Lower ρ to 0.005: every digit turns into the same blur.
 
+# %% [markdown]
 # ## Summary
 #
 # * Loss = reconstruction MSE + β Σⱼ KL(ρ ‖ ρ̂ⱼ), with ρ̂ the batch mean of each unit.
