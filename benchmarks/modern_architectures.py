@@ -15,10 +15,11 @@ import numpy as np
 import torch
 from report import publish
 
-from sae_lib import SAEConfig, TrainConfig, evaluate, load_mnist, train
+from sae_lib import SAEConfig, TrainConfig, load_mnist, train
 from sae_lib.metrics import interpolate_frontier, match_atoms, mmcs, reconstruct, shrinkage_slope
 from sae_lib.neural import synthetic_recording, to_samples
 from sae_lib.superposition import toy_features, train_toy_model
+from sae_lib.training import architecture_runs, sweep
 
 ARCHITECTURES = ["ReLU + L1", "TopK", "BatchTopK", "JumpReLU"]
 BUDGET = 4  # times the notebook's steps
@@ -47,30 +48,6 @@ def recovery() -> list[str]:
         lines.append(f"| {'every 250 steps' if resample else 'none'} | {a[:, 0].mean():.3f}, {a[:, 0].min():.3f} | "
                      f"{a[:, 1].mean():.3f}, {a[:, 1].min():.3f} | {a[:, 2].mean():.1f} | {a[:, 3].mean():.1f} |")
     return lines
-
-
-def settings(input_dim: int, l1_lambdas, ks, l0_lambdas) -> list[tuple]:
-    """Notebook 09's sweep: (architecture, knob, SAEConfig, penalty settings)."""
-    base = dict(input_dim=input_dim, hidden_dims=(), latent_dim=128, output_activation="none")
-    relu = SAEConfig(latent_activation="relu", **base)
-    runs = [("ReLU + L1", lam, relu, dict(penalty="l1_decoder_norm", l1_lambda=lam))
-            for lam in l1_lambdas]
-    runs += [(name, k, SAEConfig(latent_activation=act, k=k, **base), dict(penalty="none"))
-             for name, act in [("TopK", "topk"), ("BatchTopK", "batchtopk")] for k in ks]
-    runs += [("JumpReLU", lam, SAEConfig(latent_activation="jumprelu", init_threshold=0.2, bandwidth=0.1, **base),
-              dict(penalty="l0", l0_lambda=lam)) for lam in l0_lambdas]
-    return runs
-
-
-def sweep(runs: list[tuple], x_train: torch.Tensor, x_test: torch.Tensor, steps: int) -> list[dict]:
-    """Train and score every model of a sweep."""
-    rows = []
-    for name, knob, model_config, penalty in runs:
-        config = TrainConfig(steps=steps, lr=1e-2, batch_size=128, resample_every=100, **penalty)
-        model, _ = train(x_train, None, model_config, config, device="cpu", progress=False)
-        m = evaluate(model, x_test)
-        rows.append(dict(architecture=name, knob=knob, l0=m["l0"], nmse=m["normalized_mse"], model=model))
-    return rows
 
 
 def frontier_lines(title: str, rows: list[dict], l0_values: list[float], steps: int) -> list[str]:
@@ -119,10 +96,10 @@ def main() -> None:
               "|---|---:|" + "---:|" * len(ARCHITECTURES) + "---|---:|"]
     frontier, slopes, jump_l0 = [], {}, {}
     for factor in (1, BUDGET):
-        runs = settings(64, [3e-3, 1e-2, 2e-2], [3, 5, 10], [5e-4, 1e-3, 3e-3])
-        known = sweep(runs, x[:5000], x[5000:], 300 * factor)
-        digits = sweep(settings(784, [3e-4, 1e-3, 3e-3], [8, 16, 32], [1e-4, 3e-4, 1e-3]), mnist_train, mnist_test,
-                       150 * factor)
+        runs = architecture_runs(64, [3e-3, 1e-2, 2e-2], [3, 5, 10], [5e-4, 1e-3, 3e-3])
+        known = sweep(runs, x[:5000], x[5000:], TrainConfig(steps=300 * factor, resample_every=100), device="cpu")
+        digits = sweep(architecture_runs(784, [3e-4, 1e-3, 3e-3], [8, 16, 32], [1e-4, 3e-4, 1e-3]), mnist_train,
+                       mnist_test, TrainConfig(steps=150 * factor, resample_every=100), device="cpu")
         frontier += frontier_lines("known features", known, [5, 6, 8], 300 * factor)
         frontier += frontier_lines("MNIST", digits, [10, 12, 16, 24], 150 * factor)
         slopes[300 * factor] = shrinkage(known, atoms, x[5000:], codes[5000:])

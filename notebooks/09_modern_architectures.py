@@ -43,6 +43,8 @@ if "google.colab" in sys.modules:
 
 # %%
 # %matplotlib inline
+import dataclasses
+
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
@@ -225,31 +227,17 @@ print(f"MNIST: {len(mnist_train):,} train / {len(mnist_test):,} test images of 7
 # more: 784 inputs instead of 64). Three settings of each architecture's knob, chosen to land in the same range of L0.
 
 # %%
-def settings(input_dim, l1_lambdas, ks, l0_lambdas):
-    """(architecture, knob value, SAEConfig, TrainConfig overrides) for every model of one sweep."""
-    base = dict(input_dim=input_dim, hidden_dims=(), latent_dim=128, output_activation="none")
-    runs = [("ReLU + L1", lam, SAEConfig(latent_activation="relu", **base), dict(penalty="l1_decoder_norm", l1_lambda=lam))
-            for lam in l1_lambdas]
-    runs += [(name, k, SAEConfig(latent_activation=act, k=k, **base), dict(penalty="none"))
-             for name, act in [("TopK", "topk"), ("BatchTopK", "batchtopk")] for k in ks]
-    runs += [("JumpReLU", lam, SAEConfig(latent_activation="jumprelu", init_threshold=0.2, bandwidth=0.1, **base),
-              dict(penalty="l0", l0_lambda=lam)) for lam in l0_lambdas]
-    return runs
+from sae_lib.training import architecture_runs, sweep
 
+for name, _, model_config, overrides in architecture_runs(64, [1e-2], [5], [1e-3]):  # one of each, to read
+    print(f"{name:10} latent_activation={model_config.latent_activation!r:11} k={model_config.k}  {overrides}")
 
-def sweep(runs, x_train, x_test, steps):
-    """Train every model; return one row per model: architecture, knob, L0, normalised MSE, model."""
-    rows = []
-    for name, knob, model_config, penalty in runs:
-        config = TrainConfig(steps=steps, lr=1e-2, batch_size=128, resample_every=100, **penalty)
-        model, _ = sae_lib.train(x_train, None, model_config, config, device=device, progress=False)
-        m = sae_lib.evaluate(model, x_test)
-        rows.append(dict(architecture=name, knob=knob, l0=m["l0"], nmse=m["normalized_mse"], model=model))
-    return rows
-
-
-known = sweep(settings(64, [3e-3, 1e-2, 2e-2], [3, 5, 10], [5e-4, 1e-3, 3e-3]), known_train, known_test, steps=300)
-mnist_rows = sweep(settings(784, [3e-4, 1e-3, 3e-3], [8, 16, 32], [1e-4, 3e-4, 1e-3]), mnist_train, mnist_test, steps=150)
+# %%
+recipe = TrainConfig(lr=1e-2, batch_size=128, resample_every=100)
+known = sweep(architecture_runs(64, [3e-3, 1e-2, 2e-2], [3, 5, 10], [5e-4, 1e-3, 3e-3]), known_train, known_test,
+              dataclasses.replace(recipe, steps=300), device=device)
+mnist_rows = sweep(architecture_runs(784, [3e-4, 1e-3, 3e-3], [8, 16, 32], [1e-4, 3e-4, 1e-3]), mnist_train,
+                   mnist_test, dataclasses.replace(recipe, steps=150), device=device)
 for title, rows in [("known features", known), ("MNIST", mnist_rows)]:
     print(title)
     for r in rows:

@@ -7,7 +7,7 @@ import copy
 import dataclasses
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Literal, get_args
 
@@ -17,6 +17,7 @@ from torch import Tensor
 from tqdm.auto import tqdm
 
 from .data import batches, check_finite
+from .metrics import evaluate
 from .model import SAEConfig, SparseAutoencoder
 from .penalties import (
     check_rho,
@@ -29,8 +30,8 @@ from .penalties import (
 )
 
 __all__ = ["DEFAULT_STEPS", "DIVERGENCE_FACTOR", "LOSSES", "PENALTIES", "History", "KeepBest", "Loss", "Penalty",
-    "TrainConfig", "WarmStartTrainer", "batch_losses", "default_device", "fit", "resample_dead_latents",
-    "resampled_weights", "train"]
+    "TrainConfig", "WarmStartTrainer", "architecture_runs", "batch_losses", "default_device", "fit",
+    "resample_dead_latents", "resampled_weights", "sweep", "train"]
 
 Penalty = Literal["kl", "l1", "l1_decoder_norm", "l0", "none"]
 Loss = Literal["mse", "bce"]
@@ -388,6 +389,36 @@ def train(
     torch.manual_seed(config.seed)
     model = SparseAutoencoder(model_config or SAEConfig())
     return model, fit(model, train_x, test_x, config, device=device, progress=progress, on_epoch_end=on_epoch_end)
+
+
+def architecture_runs(input_dim: int, l1_lambdas: Sequence[float], ks: Sequence[int], l0_lambdas: Sequence[float],
+                      latent_dim: int = 128) -> list[tuple[str, float, SAEConfig, dict]]:
+    """One run per knob value of each architecture: (name, knob, SAEConfig, TrainConfig overrides).
+
+    ReLU + decoder-norm-weighted L1 (knob λ), TopK and BatchTopK (knob k), JumpReLU + L0 (knob λ₀),
+    all one-layer with a linear output: the sweep behind an L0-against-error frontier (notebook 09).
+    """
+    base = dict(input_dim=input_dim, hidden_dims=(), latent_dim=latent_dim, output_activation="none")
+    relu = SAEConfig(latent_activation="relu", **base)
+    runs = [("ReLU + L1", lam, relu, dict(penalty="l1_decoder_norm", l1_lambda=lam)) for lam in l1_lambdas]
+    runs += [(name, k, SAEConfig(latent_activation=act, k=k, **base), dict(penalty="none"))
+             for name, act in [("TopK", "topk"), ("BatchTopK", "batchtopk")] for k in ks]
+    jumprelu = SAEConfig(latent_activation="jumprelu", init_threshold=0.2, bandwidth=0.1, **base)
+    runs += [("JumpReLU", lam, jumprelu, dict(penalty="l0", l0_lambda=lam)) for lam in l0_lambdas]
+    return runs
+
+
+def sweep(runs: Sequence[tuple[str, float, SAEConfig, dict]], train_x: Tensor, test_x: Tensor, config: TrainConfig,
+          device: str | torch.device | None = None) -> list[dict]:
+    """Train every run (its overrides applied to `config`) and score it on `test_x`: one row per model with
+    architecture, knob, L0, normalised MSE and the model itself."""
+    rows = []
+    for name, knob, model_config, overrides in runs:
+        model, _ = train(train_x, None, model_config, dataclasses.replace(config, **overrides), device=device,
+                         progress=False)
+        m = evaluate(model, test_x)
+        rows.append(dict(architecture=name, knob=knob, l0=m["l0"], nmse=m["normalized_mse"], model=model))
+    return rows
 
 
 @contextlib.contextmanager
