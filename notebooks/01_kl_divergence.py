@@ -376,10 +376,10 @@ for pre in [-5.0, -10.0, -13.0, -15.0]:
 assert torch.sigmoid(torch.tensor(-15.0, dtype=torch.float64)) < EPS
 
 # %% [markdown]
-# In practice a sigmoid unit rarely gets that far, because the push grows as it drifts. A **ReLU**
+# A sigmoid unit has to be pushed a long way to get there. A **ReLU**
 # unit that outputs 0 on every input is different: its slope is 0 there, so no gradient, from the
 # penalty or the reconstruction, ever reaches its weights. Modern SAEs, which use ReLU codes, have to
-# find such dead units and re-initialise them (notebooks 06 and 08).
+# find such dead units (notebook 06) and re-initialise them (notebook 08).
 #
 # ## The loophole: KL constrains only the mean
 #

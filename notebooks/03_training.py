@@ -174,7 +174,9 @@ assert own.float().mean() >= 0.9
 
 # %% [markdown]
 # The loss per epoch (many short epochs of the offline sample, a few long ones of full MNIST). The
-# reconstruction loss falls fast and then slowly. The sparsity penalty (shown unweighted, Σⱼ KL)
+# train curve averages each epoch's batches while the model changes; the test curve is measured once,
+# after the epoch, which is why the two differ most in the first epoch. The reconstruction loss falls
+# fast and then slowly. The sparsity penalty (shown unweighted, Σⱼ KL)
 # starts high, because fresh sigmoid units sit near 0.5, far from ρ; it collapses within the first
 # epochs as β·KL pulls every ρ̂ⱼ down, rises a little while the reconstruction term reshapes the code,
 # and then settles low.
@@ -249,9 +251,13 @@ assert sparse["test_mse"] < 1.25 * plain_metrics["test_mse"], "the price of spar
 # ## How mean activations approach ρ
 #
 # Each bar is one unit's ρ̂ⱼ on the test set; the red line is ρ. The sparse model (first figure)
-# holds its units near the target; the plain one (second) does not.
+# holds its units near the target, though most sit a little above it (the cell prints how many): at
+# β = 5·10⁻³ the penalty trades a small overshoot for reconstruction. The plain one (second) is far
+# above.
 
 # %%
+print(f"units above ρ: {(z.mean(dim=0) > 0.05).sum().item()} of 32; "
+      f"largest ρ̂ {z.mean(dim=0).max():.3f}, smallest {z.mean(dim=0).min():.3f}")
 plots.plot_mean_activation(z, rho=0.05)
 
 # %%

@@ -77,13 +77,14 @@ assert metrics["variance_explained"] >= 0.75 and abs(metrics["mean_rho_hat"] - 0
 plots.plot_latent_histogram(z)
 
 # %% [markdown]
-# Most activations are small, and the counts fall steadily towards 1: a few units respond strongly
+# Most activations are small, and the counts fall towards 1 (with a small rise in the last bin, units
+# that saturate on their favourite digits): a few units respond strongly
 # to each digit while most stay near 0 (notebook 01 showed that with KL "near 0" can mean "near ρ").
 #
 # ## Codes as a heatmap
 #
 # One row per test digit, one column per unit. Most cells are dark: each digit lights up a few dozen
-# of the 196 units (its L0, printed at the top), a different set for each digit.
+# of the 196 units (its L0, printed in the first cell), a different set for each digit.
 
 # %%
 plots.plot_latent_heatmap(z, n=40)
@@ -147,7 +148,8 @@ plots.plot_top_activations(features, data.test_images, z, units=range(8), k=8)
 
 # %% [markdown]
 # Compare each row's feature with its digits: a unit whose feature is a stroke tends to fire on
-# digits that have that stroke in that place, whatever their class. The activations above the digits
+# digits that have that stroke in that place, often across classes (a unit for a lower curve can
+# fire on 3s, 0s and 5s), while other units are specific to one digit. The activations above the digits
 # also show how strongly units fire at their best: the cell below prints the spread.
 
 # %%

@@ -65,7 +65,7 @@ device = "cpu"
 # and averages blocks of 3 × 3 pixels. At full resolution an 8 × 8 patch covers a small, mostly
 # smooth piece of these photos; after averaging, each patch covers 24 × 24 pixels of the photo,
 # enough to hold an edge or two, and the averaging removes pixel-level noise that whitening would
-# otherwise amplify (we tried blocks of 1, 2 and 3: 3 gave the cleanest filters).
+# otherwise amplify (try `natural_images(downsample=1)` and compare the filters).
 # `sample_patches` then cuts out 100,000 patches at random places. We remove each patch's mean
 # brightness (what matters is the pattern, not how bright the spot is) and divide by the overall
 # standard deviation, so pixels have unit variance on average.
@@ -153,8 +153,8 @@ plot_filters({"raw patches": x[contrasted], "PCA-whitened": x_pca[contrasted], "
 
 # %% [markdown]
 # The same ten high-contrast patches three ways: raw, PCA-whitened (coefficients, no longer a
-# picture) and ZCA-whitened (the picture again, with the smooth shading gone and the edges kept as
-# thin lines).
+# picture) and ZCA-whitened (the picture again, with the smooth shading gone; what is left is
+# mostly the edges and fine texture, some of it noisy).
 #
 # ### Exercise 1: ZCA whitening
 #
@@ -253,8 +253,8 @@ assert math.isclose(J.item(), D / 2 * L.item(), rel_tol=1e-12)
 #   data. For the first few hundred, the reconstruction error
 #   sits at the variance of the data: the KL term has pushed every unit to fire rarely and weakly,
 #   so nothing is reconstructed yet. Then units lock onto edges and the error falls.
-# * `steps=500` at 0.003. A learning rate of 0.1 gets through the plateau fast but its steps are too
-#   large to settle; the second run (with a fresh Adam) lets the weights settle.
+# * `steps=500` at 0.003: a gentler run (with a fresh Adam) that fine-tunes the filters found by the
+#   fast one, the usual "large steps first, small steps last" schedule.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -300,8 +300,7 @@ plot_filters({"SAE on whitened patches: encoder filters": filters}, ncols=5, sca
 
 # %% [markdown]
 # Most tiles are a single edge or bar, at some position and some orientation, on a nearly flat
-# background: the units have become localised, oriented edge detectors. Vertical and horizontal
-# ones are common, which is no surprise in a photo of a temple full of straight lines.
+# background: the units have become localised, oriented edge detectors, at many orientations.
 #
 # ### Measuring orientation
 #

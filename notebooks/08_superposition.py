@@ -173,8 +173,9 @@ exercises.check_shared_direction(partner_of_0, gram_08, feature=0)
 #
 # Elhage et al. measure each feature's share of a dimension, D_i = ‖W_i‖² / Σ_j (Ŵ_i · W_j)²: 1 for a
 # feature with a dimension to itself, 1/2 for each feature of an antipodal pair, 2/5 in a pentagon, 0
-# for a dropped feature. Plotted against sparsity, the values do not slide smoothly: they sit on these
-# fractions and jump between them, like phases of matter.
+# for a dropped feature. Plotted against sparsity, the values tend to sit near these fractions
+# rather than anywhere in between (with 8 sparsities the plot cannot show whether they jump or slide
+# from one to the next; Elhage et al. find they jump, like phases of matter).
 
 # %%
 dimensionality = feature_dimensionality(W)  # [sparsity, feature]
@@ -218,8 +219,8 @@ ax.set(title="WᵀW, 40 features in 10 dimensions", xlabel="feature j", ylabel="
 plt.show()
 
 # %% [markdown]
-# All 40 are kept, and no two are orthogonal: every feature interferes a little with many others
-# (faint colours everywhere off the diagonal). With 4 times more features than dimensions, no
+# All 40 are kept, and most pairs overlap: every feature interferes a little with many others (faint
+# colours off the diagonal; a few pairs happen to be nearly orthogonal, the white cells). With 4 times more features than dimensions, no
 # direction in h belongs to one feature alone: look at one hidden unit and you see a mixture.
 # That is the problem an SAE is meant to solve.
 #
@@ -282,7 +283,9 @@ for i in missed:
     print(f"  feature {i:2d}: best latent {j:2d} (cos {cosine[i]:.2f}), {why}")
 
 # %% [markdown]
-# No missed feature is lost in noise. Its best latent is one of three kinds: **dead** (it never fires,
+# The cell above sorts each missed feature's best latent into one of three kinds (a latent that is
+# neither dead nor shared counts as a blend, so the sorting is coarse; a best cosine near 0.5 means
+# the feature was barely found at all): **dead** (it never fires,
 # and its decoder column is wherever training left it), **shared** (the best latent of two features at
 # once, its decoder column between them), or a **blend** (its own latent, but one that also leans
 # towards a second feature). Shared and blended latents are *polysemantic*: one latent, more than one
@@ -304,7 +307,8 @@ sae_lib.plots.plot_feature_density({"SAE, 40 latents": z_before})
 # Dead latents get no gradient from the reconstruction (a ReLU that never fires passes none back), so
 # they stay dead. Anthropic's fix (*Towards Monosemanticity*, 2023) is to **resample** them during
 # training: pick inputs the model reconstructs badly (with probability ∝ squared error²), and point each
-# dead latent at one of them: decoder column = the input's unit direction, encoder row = the same
+# dead latent at one of them: decoder column = the unit direction of that input minus the decoder
+# bias (what the latent would have to add), encoder row = the same
 # direction scaled small (0.2 × the average living latent's row norm), encoder bias 0.
 #
 # ### Exercise 2: resample dead latents
@@ -399,9 +403,9 @@ print("with resampling: MMCS ≥ 0.95 both ways, fewer dead latents, fewer misse
 # * **Dead latents** show in the log feature-density histogram; they waste capacity and force other
 #   latents to be polysemantic. **Resampling** points them at badly reconstructed inputs and brings
 #   them back.
-# * Budget: every model here trains in about a second on one CPU thread (800 to 1,500 Adam steps).
-#   Real SAEs train for hundreds of thousands of steps; the toy problem is small enough that ours are
-#   done, which the MMCS of the resampled SAE confirms.
+# * Budget: every model here is tiny and trains in a few hundred to 1,500 Adam steps on one CPU
+#   thread. Real SAEs train for hundreds of thousands of steps; the toy problem is small enough that
+#   ours are done, which the MMCS of the resampled SAE confirms.
 #
 # Next, notebook 09 replaces the L1 penalty with the architectures used today (TopK, BatchTopK,
 # JumpReLU) and compares them on the sparsity-fidelity frontier.
