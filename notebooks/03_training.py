@@ -38,6 +38,7 @@ if "google.colab" in sys.modules:
 
 # %%
 # %matplotlib inline
+import dataclasses
 import math
 
 import torch
@@ -145,6 +146,10 @@ model, history = sae_lib.train(data.train_images, data.test_images, SAEConfig(),
 sparse = sae_lib.evaluate(model, data.test_images, rho=0.05)
 print(f"{history.steps} steps in {history.seconds:.1f} s: test MSE {sparse['test_mse']:.4f}, "
       f"variance explained {sparse['variance_explained']:.3f}, mean ρ̂ {sparse['mean_rho_hat']:.3f} (ρ = 0.05)")
+
+# Saved for notebook 04, with a key saying how it was made: 04 trains its own if anything differs.
+recipe_key = {"model": SAEConfig().to_dict(), "train": dataclasses.asdict(TrainConfig()), "data": data.source}
+sae_lib.save(model, sae_lib.data.default_root() / "models" / "recipe.pt", metadata={"key": recipe_key})
 
 # %% [markdown]
 # **Variance explained** (VE) is the share of the pixels' variance that the reconstructions capture:

@@ -36,6 +36,8 @@ if "google.colab" in sys.modules:
 
 # %%
 # %matplotlib inline
+import dataclasses
+
 import matplotlib.pyplot as plt
 import torch
 
@@ -52,12 +54,21 @@ x_test = data.test_images.reshape(len(data.test_images), -1)
 # ## The model under test
 #
 # The classic model of notebook 03, trained with the course's recipe (`TrainConfig()`: KL with
-# ρ = 0.05 and β = 5·10⁻³, Adam at 10⁻², 3,000 steps). The test set holds digits it never saw.
+# ρ = 0.05 and β = 5·10⁻³, Adam at 10⁻², 3,000 steps). Notebook 03 saved it with a key that says how
+# it was made; `load_if_matching` gives it back only if the key matches (same settings, same data),
+# and otherwise we train it here. The test set holds digits it never saw.
 
 # %%
-model, history = sae_lib.train(data.train_images, None, SAEConfig(), TrainConfig(), device=device, progress=False)
+recipe_key = {"model": SAEConfig().to_dict(), "train": dataclasses.asdict(TrainConfig()), "data": data.source}
+path = sae_lib.data.default_root() / "models" / "recipe.pt"
+model = sae_lib.checkpoint.load_if_matching(path, recipe_key)
+if model is None:
+    print("no matching model from notebook 03: training it here (3,000 steps)")
+    model, _ = sae_lib.train(data.train_images, None, SAEConfig(), TrainConfig(), device=device, progress=False)
+    sae_lib.save(model, path, metadata={"key": recipe_key})
+else:
+    print("loaded the model notebook 03 trained")
 x_hat, z = (t.cpu() for t in sae_lib.reconstruct(model, data.test_images))
-print(f"trained {history.steps} steps in {history.seconds:.1f} s")
 plots.plot_reconstructions(data.test_images, x_hat, n=10)
 
 # %% [markdown]

@@ -10,7 +10,7 @@ import torch
 
 from .model import SAEConfig, SparseAutoencoder
 
-__all__ = ["FORMAT", "VERSION", "load", "load_metadata", "save"]
+__all__ = ["FORMAT", "VERSION", "load", "load_if_matching", "load_metadata", "save"]
 
 FORMAT = "sae_lib.checkpoint"
 VERSION = 1
@@ -70,3 +70,19 @@ def load(path: str | Path) -> SparseAutoencoder:
 def load_metadata(path: str | Path) -> dict:
     """The metadata dict saved beside the weights (e.g. standardisation statistics)."""
     return _read(path)["metadata"]
+
+
+def load_if_matching(path: str | Path, key: dict) -> SparseAutoencoder | None:
+    """The model saved at `path` if its metadata holds exactly `key` (how it was made), else None.
+
+    For reusing a model another notebook trained: the key names everything that shaped it (model and
+    training settings, data), so a checkpoint made any other way, or no checkpoint, means "train it".
+    A file that cannot be read counts as missing.
+    """
+    try:
+        payload = _read(path)
+    except (FileNotFoundError, ValueError):
+        return None
+    if payload.get("metadata", {}).get("key") != key:
+        return None
+    return load(path)

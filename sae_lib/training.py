@@ -36,9 +36,9 @@ __all__ = ["DEFAULT_STEPS", "DIVERGENCE_FACTOR", "LOSSES", "PENALTIES", "History
 Penalty = Literal["kl", "l1", "l1_decoder_norm", "l0", "none"]
 Loss = Literal["mse", "bce"]
 PENALTIES: tuple[Penalty, ...] = get_args(Penalty)
+LOSSES: tuple[Loss, ...] = get_args(Loss)
 #: The default training length in optimiser steps (the course's recipe), used unless `epochs` is given.
 DEFAULT_STEPS = 3000
-LOSSES: tuple[Loss, ...] = get_args(Loss)
 #: Inputs scored when resampling dead latents during training: a latent silent on all of them counts as dead.
 _RESAMPLE_SAMPLES = 4096
 
@@ -47,17 +47,19 @@ _RESAMPLE_SAMPLES = 4096
 class TrainConfig:
     """How to train: optimiser settings, the sparsity penalty and its weight, and the seed.
 
-    `penalty="kl"` adds beta · Σ_j KL(rho ‖ ρ̂_j); `penalty="l1"` adds l1_lambda · mean_i ‖z_i‖₁;
-    `penalty="l1_decoder_norm"` adds l1_lambda · mean_i Σ_j |z_ij|·‖W_dec,j‖ (one-layer decoder);
-    `penalty="l0"` adds l0_lambda · mean_i Σ_j H(pre_ij − θ_j) (JumpReLU models: it trains the thresholds);
-    `penalty="none"` trains a plain autoencoder, or a TopK/BatchTopK one, whose k sets the sparsity.
-    `resample_every=N` revives the latents dead at every N-th step (`resample_dead_latents`), except in
-    the last N steps, so revived latents have time to learn. Training length is set by `steps` (optimiser steps,
-    rounded up to whole epochs, so a small data set gets as much training as a large one) or by
-    `epochs`, which then replaces the default step budget (give other steps and epochs together and
-    it is an error). The defaults are the course's recipe: Adam at
-    1e-2 for 3,000 steps of 128 takes the classic 784 → 128 → 32 model to a test variance explained
-    of about 0.76 on MNIST (at 1e-3 it would still be near the mean image after 600 steps).
+    The defaults are the course's recipe: Adam at 1e-2 for 3,000 steps of 128 takes the classic
+    784 → 128 → 32 model to a test variance explained of about 0.76 on MNIST (at 1e-3 it would still
+    be near the mean image after 600 steps).
+
+    Penalties: `"kl"` adds beta · Σ_j KL(rho ‖ ρ̂_j); `"l1"` adds l1_lambda · mean_i ‖z_i‖₁;
+    `"l1_decoder_norm"` adds l1_lambda · mean_i Σ_j |z_ij|·‖W_dec,j‖ (one-layer decoder); `"l0"` adds
+    l0_lambda · mean_i Σ_j H(pre_ij − θ_j) (JumpReLU models: it trains the thresholds); `"none"` trains
+    a plain autoencoder, or a TopK/BatchTopK one, whose k sets the sparsity.
+
+    Length: `steps` (optimiser steps, rounded up to whole epochs, so a small data set gets as much
+    training as a large one) or `epochs`, which then replaces the default step budget; giving other
+    steps and epochs together is an error. `resample_every=N` revives the latents dead at every N-th
+    step (`resample_dead_latents`), except in the last N steps, so revived latents have time to learn.
 
     `weight_decay` λ is an L2 penalty (λ/2)·Σ W² on the weight matrices only, not the biases (as in
     UFLDL's sparse autoencoder): Adam adds λ·W to each weight's gradient. It is not part of the
@@ -152,6 +154,15 @@ class KeepBest:
 
 #: A run whose loss grows this many times above its first step's is diverging, not learning.
 DIVERGENCE_FACTOR = 1e4
+
+
+def _check_loss(value: float, first_loss: float, where: str, lr: float) -> None:
+    """Stop a run whose loss is NaN/inf or has grown DIVERGENCE_FACTOR-fold: its weights are not worth keeping."""
+    if not math.isfinite(value):
+        raise FloatingPointError(f"loss became {value} at {where}; try a lower lr (now {lr})")
+    if first_loss > 0 and value > DIVERGENCE_FACTOR * first_loss:
+        raise FloatingPointError(f"training diverged: the loss grew from {first_loss:.3g} to {value:.3g} by {where}; "
+                                 f"try a lower lr (now {lr})")
 
 
 def default_device() -> torch.device:
@@ -334,16 +345,7 @@ def fit(
             total = recon + beta * sparsity
             value = total.item()
             first_loss = value if first_loss is None else first_loss
-            if not math.isfinite(value):
-                raise FloatingPointError(
-                    f"loss became {value} at epoch {epoch}, step {step} "
-                    f"(recon={recon.item():.4g}, sparsity={sparsity.item():.4g}); try a lower lr (now {config.lr})"
-                )
-            if first_loss > 0 and value > DIVERGENCE_FACTOR * first_loss:
-                raise FloatingPointError(
-                    f"training diverged: the loss grew from {first_loss:.3g} to {value:.3g} by epoch {epoch}, "
-                    f"step {step}; try a lower lr (now {config.lr})"
-                )
+            _check_loss(value, first_loss, f"epoch {epoch}, step {step}", config.lr)
             optimizer.zero_grad(set_to_none=True)
             total.backward()
             optimizer.step()

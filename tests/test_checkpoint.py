@@ -96,3 +96,18 @@ def test_old_checkpoints_without_the_new_fields_still_load(tmp_path):
         del payload["config"][name]
     torch.save(payload, path)
     assert load(path).config == SAEConfig(latent_dim=8)
+
+
+def test_load_if_matching_reuses_only_a_model_made_the_same_way(tmp_path):
+    from sae_lib.checkpoint import load_if_matching
+
+    path = tmp_path / "m.pt"
+    key = {"train": {"lr": 0.01}, "data": "sample"}
+    assert load_if_matching(path, key) is None  # nothing saved yet
+    model = SparseAutoencoder(hidden_dims=(), latent_dim=4)
+    save(model, path, metadata={"key": key})
+    loaded = load_if_matching(path, key)
+    assert loaded is not None and torch.equal(loaded.encoder[0].weight, model.encoder[0].weight)
+    assert load_if_matching(path, {**key, "data": "full MNIST"}) is None
+    path.write_bytes(b"not a checkpoint")
+    assert load_if_matching(path, key) is None
