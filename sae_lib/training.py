@@ -29,8 +29,8 @@ from .penalties import (
     weighted_l1_penalty,
 )
 
-__all__ = ["DEFAULT_STEPS", "DIVERGENCE_FACTOR", "LOSSES", "PENALTIES", "History", "KeepBest", "Loss", "Penalty",
-    "TrainConfig", "WarmStartTrainer", "architecture_runs", "batch_losses", "default_device", "fit",
+__all__ = ["DEFAULT_STEPS", "DIVERGENCE_FACTOR", "LOSSES", "PENALTIES", "History", "KeepAtStep", "KeepBest", "Loss",
+    "Penalty", "TrainConfig", "WarmStartTrainer", "architecture_runs", "batch_losses", "default_device", "fit",
     "resample_dead_latents", "resampled_weights", "sweep", "train"]
 
 Penalty = Literal["kl", "l1", "l1_decoder_norm", "l0", "none"]
@@ -150,6 +150,23 @@ class KeepBest:
         if history.test_total[-1] < self.loss:
             self.loss, self.epoch = history.test_total[-1], epoch
             self.state = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+
+
+class KeepAtStep:
+    """An `on_epoch_end` callback that keeps a copy of the model as it was once `step` optimiser steps were done.
+
+    The copy is taken at the end of the first epoch that reaches `step` (epochs are whole), so `steps` says
+    how many it had exactly: train a twin for that many steps to compare the two like for like.
+    """
+
+    def __init__(self, model: SparseAutoencoder, step: int) -> None:
+        if isinstance(step, bool) or not isinstance(step, int) or step < 1:
+            raise ValueError(f"step must be a positive integer, got {step!r}")
+        self.model, self.step, self.steps, self.copy = model, step, 0, None
+
+    def __call__(self, epoch: int, history: History) -> None:
+        if self.copy is None and history.steps >= self.step:
+            self.steps, self.copy = history.steps, copy.deepcopy(self.model).eval()
 
 
 #: A run whose loss grows this many times above its first step's is diverging, not learning.

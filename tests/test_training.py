@@ -125,6 +125,25 @@ def test_keep_best_holds_the_lowest_test_loss_weights(mnist):
         KeepBest(model)(1, History())
 
 
+def test_keep_at_step_copies_the_model_at_the_first_epoch_reaching_the_step_and_matches_a_twin(mnist):
+    from sae_lib.training import KeepAtStep
+
+    x = mnist.train_images[:512]  # 4 steps an epoch at batch 128
+    torch.manual_seed(0)
+    model = SparseAutoencoder(hidden_dims=(), latent_dim=16)
+    early = KeepAtStep(model, 6)
+    fit(model, x, steps=16, progress=False, device="cpu", on_epoch_end=early)
+    assert early.steps == 8 and not early.copy.training
+    twin, _ = train(x, config=TrainConfig(steps=early.steps), model_config=SAEConfig(hidden_dims=(), latent_dim=16),
+                    progress=False, device="cpu")
+    for name, value in early.copy.state_dict().items():
+        assert torch.equal(value, twin.state_dict()[name]), name  # the copy is the 8-step model, not the final one
+    assert not torch.equal(early.copy.encoder[0].weight, model.encoder[0].weight)
+    for bad in (0, -1, 2.5, True, None):
+        with pytest.raises(ValueError, match="step must be a positive integer"):
+            KeepAtStep(model, bad)
+
+
 def test_train_passes_on_epoch_end(mnist):
     seen = []
     train(mnist.train_images[:100], epochs=2, progress=False, on_epoch_end=lambda epoch, h: seen.append(epoch))
