@@ -155,7 +155,14 @@ for latent in [32, 784, 2048]:
 
 # %%
 # NBVAL_CHECK_OUTPUT
-answer = "0.5"  # your prediction
+answer = None  # your prediction: "0", "0.5" or "1"
+exercises.check_choice("mean activation of an untrained sigmoid code", answer, "0.5", ("0", "0.5", "1"),
+                       "Small weights give pre-activations near 0, and σ(0) = 0.5: nothing is sparse yet.")
+
+# %% jupyter={"source_hidden": true} tags=["solution"]
+# NBVAL_CHECK_OUTPUT
+# Reference answer: expand the cell to see it.
+answer = "0.5"
 exercises.check_choice("mean activation of an untrained sigmoid code", answer, "0.5", ("0", "0.5", "1"),
                        "Small weights give pre-activations near 0, and σ(0) = 0.5: nothing is sparse yet.")
 

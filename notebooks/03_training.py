@@ -288,7 +288,7 @@ plots.plot_mean_activation(sae_lib.reconstruct(plain, data.test_images)[1].cpu()
 # reconstructions, code histogram and mean activations; the readout compares it with the mean image
 # and with PCA. Open `sparsity_explorer.ipynb`, or run `widgets.SparsityExplorer(data)` in a cell
 # here (it takes a few seconds to train its starting model). Set β = 0: the code goes dense. Raise
-# β: ρ̂ snaps to ρ. Lower ρ to 0.005: every digit turns into the same blur.
+# β: ρ̂ snaps to ρ. Lower ρ to 0.005: the reconstructions fall back to about the mean image.
 
 # %% [markdown]
 # ## Summary

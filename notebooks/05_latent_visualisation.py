@@ -149,7 +149,7 @@ plots.plot_top_activations(features, data.test_images, z, units=range(8), k=8)
 # %% [markdown]
 # Compare each row's feature with its digits: a unit whose feature is a stroke tends to fire on
 # digits that have that stroke in that place, often across classes (a unit for a lower curve can
-# fire on 3s, 0s and 5s), while other units are specific to one digit. The activations above the digits
+# fire on 3s, 0s and 5s); a few lean towards one digit (the class averages below measure how few). The activations above the digits
 # also show how strongly units fire at their best: the cell below prints the spread.
 
 # %%
@@ -235,7 +235,15 @@ exercises.check_class_means(my_class_means)
 
 # %%
 # NBVAL_CHECK_OUTPUT
-answer = "part"  # your prediction
+answer = None  # your prediction: "all", "part" or "nothing"
+exercises.check_choice("switching off a digit's strongest unit", answer, "part", ("all", "part", "nothing"),
+                       "A digit is spread over dozens of active units: switching off the strongest removes a "
+                       "piece of one stroke, and the digit stays readable.")
+
+# %% jupyter={"source_hidden": true} tags=["solution"]
+# NBVAL_CHECK_OUTPUT
+# Reference answer: expand the cell to see it.
+answer = "part"
 exercises.check_choice("switching off a digit's strongest unit", answer, "part", ("all", "part", "nothing"),
                        "A digit is spread over dozens of active units: switching off the strongest removes a "
                        "piece of one stroke, and the digit stays readable.")

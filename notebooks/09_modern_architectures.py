@@ -39,7 +39,12 @@ if "google.colab" in sys.modules:
 # *how large* a code is, not *whether* it is on, so the codes it gives are systematically too small;
 # and it sets sparsity only indirectly, through λ. The architectures below fix one or both:
 # OpenAI's TopK (Gao et al. 2024), BatchTopK (Bussmann et al. 2024) and DeepMind's JumpReLU
-# (Rajamanoharan et al. 2024).
+# (Rajamanoharan et al. 2024). Not covered: DeepMind's Gated SAE (Rajamanoharan et al. 2024), which
+# uses one path to decide *whether* a latent fires and another for *how strongly*. JumpReLU, from the
+# same group a few months later, keeps that separation (a threshold decides whether, the
+# pre-activation how strongly) with a single encoder, as cheap to train as a ReLU SAE, so it stands
+# for both here. OpenAI's AuxK loss against dead latents is also left out:
+# notebook 08's resampling does that job, and the sweeps below use it.
 
 # %%
 # %matplotlib inline

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+import numpy as np
 import torch
 
 from .metrics import dead_fraction, evaluate, l0, variance_explained
@@ -53,19 +54,36 @@ def _problem(got: object, expected: object) -> str | None:
         return None
     if isinstance(got, torch.Tensor) and got.numel() != 1:
         return f"expected a single number, got a tensor of shape {tuple(got.shape)}"
-    number = got.item() if isinstance(got, torch.Tensor) else got
-    if isinstance(number, bool) or not isinstance(number, (int, float)) and not hasattr(number, "__float__"):
-        return f"expected a single number, got {_short(got)} of type {type(got).__name__}"
-    if isinstance(expected, int) and not float(number).is_integer():
+    number = _number(got)
+    if number is None:
+        return f"expected a single real number, got {_short(got)} of type {type(got).__name__}"
+    if isinstance(expected, int) and not number.is_integer():
         return f"expected a whole number, got {number!r}"
     return None
+
+
+def _number(got: object) -> float | None:
+    """`got` as a float when it is one real number (int, float, a one-element tensor or NumPy array), else None."""
+    if isinstance(got, (bool, str, bytes, list, tuple, dict, set)):  # a list of one is still a list: say so
+        return None
+    if isinstance(got, torch.Tensor):
+        if got.numel() != 1 or got.is_complex() or got.dtype == torch.bool:
+            return None
+        return float(got.detach().cpu().double().item())
+    try:
+        array = np.asarray(got)
+    except Exception:  # an object NumPy cannot read at all is not a number either
+        return None
+    if array.size != 1 or array.dtype.kind not in "iuf":  # bool, complex, text and objects are not
+        return None
+    return float(array.reshape(()))
 
 
 def _close(got: object, expected: object) -> bool:
     """Whether two checked results agree to 1e-6 (relative) / 1e-9 (absolute); tuples element by element."""
     if isinstance(expected, tuple):
         return all(_close(g, e) for g, e in zip(got, expected))
-    got_t = torch.as_tensor(got.detach() if isinstance(got, torch.Tensor) else float(got), dtype=torch.float64)
+    got_t = torch.as_tensor(got.detach() if isinstance(got, torch.Tensor) else _number(got), dtype=torch.float64)
     expected_t = torch.as_tensor(expected, dtype=torch.float64)
     return torch.allclose(got_t.reshape(expected_t.shape), expected_t, rtol=1e-6, atol=1e-9)
 
@@ -87,9 +105,12 @@ def _compare(name: str, fn: object, reference: Callable, cases: list[tuple], hin
         except Exception as error:  # the learner's code may fail in any way: say how
             return _report(name, False, f"{type(error).__name__}: {error}. {hint}")
         expected = reference(*args)
-        problem = _problem(got, expected)
-        if problem is None and not _close(got, expected):
-            problem = f"for inputs {_short(args)} {_difference(got, expected)}"
+        try:
+            problem = _problem(got, expected)
+            if problem is None and not _close(got, expected):
+                problem = f"for inputs {_short(args)} {_difference(got, expected)}"
+        except Exception as error:  # a result of a form no rule above foresaw: still a FAIL, never a crash
+            problem = f"could not compare your result ({type(got).__name__}) with the expected one: {error}"
         if problem is not None:
             return _report(name, False, f"{problem}. {hint}")
     _report(name, True)
@@ -113,7 +134,7 @@ def _short(value: object) -> str:
     if isinstance(value, torch.Tensor):
         if value.numel() > 6:
             return f"tensor of shape {tuple(value.shape)}"
-        return str([round(v, 6) for v in value.flatten().tolist()])
+        return str([round(v, 6) if isinstance(v, float) else v for v in value.detach().cpu().flatten().tolist()])
     if isinstance(value, tuple):
         return "(" + ", ".join(_short(v) for v in value) + ")"
     if isinstance(value, float):
@@ -215,10 +236,15 @@ def check_tuned_beta(beta: object, data: object, device: str | torch.device | No
     name = "tune β for ρ = 0.1"
     if beta is None or beta is ...:
         return _report(name, False, "no answer yet: set beta to a number ≥ 0 (the sweep above is a good guide)")
-    if isinstance(beta, bool) or not isinstance(beta, (int, float)) or not math.isfinite(beta) or beta < 0:
+    value = _number(beta)
+    if value is None or not math.isfinite(value) or value < 0:
         return _report(name, False, f"beta must be a finite number ≥ 0, got {_short(beta)}")
-    model, _ = train(data.train_images, None, SAEConfig(hidden_dims=(), latent_dim=TUNE["latent_dim"]),
-                     TrainConfig(rho=TUNE["rho"], beta=float(beta), steps=TUNE["steps"]), device=device, progress=False)
+    beta = value
+    try:
+        model, _ = train(data.train_images, None, SAEConfig(hidden_dims=(), latent_dim=TUNE["latent_dim"]),
+                         TrainConfig(rho=TUNE["rho"], beta=beta, steps=TUNE["steps"]), device=device, progress=False)
+    except FloatingPointError as error:  # a β so large that the run diverged is an answer to fix, not a crash
+        return _report(name, False, f"β = {beta:g} made training fail ({error}): lower β")
     m = evaluate(model, data.test_images, rho=TUNE["rho"])
     found = f"β = {beta:g}: mean ρ̂ {m['mean_rho_hat']:.3f}, variance explained {m['variance_explained']:.3f}"
     if abs(m["mean_rho_hat"] - TUNE["rho"]) > TUNE["rho_tolerance"] * TUNE["rho"]:

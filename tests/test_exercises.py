@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pytest
 import torch
 
@@ -111,6 +112,14 @@ MISTAKES = {
     "returns a string": lambda *args: "0.5",
     "returns the wrong shape": lambda *args: torch.zeros(3, 7, 2),
     "returns an integer tensor": lambda *args: torch.ones(3, dtype=torch.long),
+    "returns a NumPy array of many": lambda *args: np.array([0.5, 0.25]),
+    "returns a complex tensor": lambda *args: torch.tensor(0.5 + 1j),
+    "returns a complex number": lambda *args: 0.5 + 1j,
+    "returns a bool tensor": lambda *args: torch.tensor(True),
+    "returns a dict": lambda *args: {"answer": 0.5},
+    "returns a tuple": lambda *args: (0.5, 0.5, 0.5, 0.5),
+    "returns NaN": lambda *args: float("nan"),
+    "returns a tensor needing grad": lambda *args: torch.zeros(2, 3, requires_grad=True),
     "raises": lambda *args: 1 / 0,
     "is not a function": 0.5,
 }
@@ -122,6 +131,13 @@ def test_a_learners_mistake_is_a_fail_with_a_hint_never_a_crash(name, mistake, c
     getattr(ex, name)(MISTAKES[mistake])
     out = capsys.readouterr().out
     assert out.startswith("FAIL") and len(out.strip().splitlines()) == 1, out
+
+
+def test_numpy_numbers_are_accepted_where_a_single_number_is_expected(capsys):
+    ex.check_steps(lambda n, b, e: np.int64(e * math.ceil(n / b)))
+    assert capsys.readouterr().out.startswith("PASS")
+    ex.check_l0(lambda z, t: np.float32(l0(z, t)))
+    assert capsys.readouterr().out.startswith("PASS")
 
 
 def test_mistake_hints_say_what_went_wrong(capsys):
@@ -176,3 +192,19 @@ def test_feature_questions_read_the_gram_matrix(capsys):
         assert capsys.readouterr().out.startswith(verdict), answer
     ex.check_shared_direction(3, gram, feature=1)
     assert capsys.readouterr().out.startswith("PASS")
+
+
+@pytest.mark.parametrize("beta", [None, "0.01", -1.0, math.inf, [0.01], True, np.array([0.01, 0.1]), 0.01 + 1j])
+def test_tuned_beta_refuses_what_is_not_a_weight_without_training(beta, capsys):
+    ex.check_tuned_beta(beta, data=None)  # no data: a refused answer must never reach training
+    out = capsys.readouterr().out
+    assert out.startswith("FAIL") and len(out.strip().splitlines()) == 1, out
+
+
+@pytest.mark.slow  # trains two models
+def test_tuned_beta_passes_the_tuned_value_and_says_which_way_to_move(mnist, capsys):
+    ex.check_tuned_beta(np.float32(0.01), mnist, device="cpu")  # NumPy numbers are numbers too
+    assert capsys.readouterr().out.startswith("PASS")
+    ex.check_tuned_beta(0, mnist, device="cpu")
+    out = capsys.readouterr().out
+    assert out.startswith("FAIL") and "raise β" in out
