@@ -110,7 +110,7 @@ answer = None  # your prediction: "0.01", "0.1" or "same"
 exercises.check_choice("which costs more at ρ = 0.05", answer, "0.01", ("0.01", "0.1", "same"),
                        "Close to a small ρ the curve is steep below ρ (log ρ̂ → −∞) and shallow above it.")
 
-# %% jupyter={"source_hidden": true} tags=["solution"]
+# %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
 # NBVAL_CHECK_OUTPUT
 # Reference answer: expand the cell to see it.
 answer = "0.01"
@@ -147,7 +147,7 @@ def my_kl(rho, rho_hat):
 
 exercises.check_kl(my_kl)
 
-# %% jupyter={"source_hidden": true} tags=["solution"]
+# %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
 # NBVAL_CHECK_OUTPUT
 # Reference solution: expand the cell to see it.
 def my_kl(rho, rho_hat):
@@ -229,7 +229,7 @@ answer = None  # your prediction: "positive", "negative" or "zero"
 exercises.check_choice("sign of ∂KL/∂ρ̂ at ρ̂ = 0.2 > ρ", answer, "positive", ("positive", "negative", "zero"),
                        "Above ρ the (1−ρ)/(1−ρ̂) term wins: the gradient is positive, so descent lowers ρ̂.")
 
-# %% jupyter={"source_hidden": true} tags=["solution"]
+# %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
 # NBVAL_CHECK_OUTPUT
 # Reference answer: expand the cell to see it.
 answer = "positive"
@@ -287,7 +287,7 @@ def my_kl_gradient(rho, rho_hat, beta):
 
 exercises.check_kl_gradient(my_kl_gradient)
 
-# %% jupyter={"source_hidden": true} tags=["solution"]
+# %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
 # NBVAL_CHECK_OUTPUT
 # Reference solution: expand the cell to see it.
 def my_kl_gradient(rho, rho_hat, beta):

@@ -116,7 +116,7 @@ def my_parameter_count(input_dim, hidden_dims, latent_dim):
 
 exercises.check_parameter_count(my_parameter_count)
 
-# %% jupyter={"source_hidden": true} tags=["solution"]
+# %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
 # NBVAL_CHECK_OUTPUT
 # Reference solution: expand the cell to see it.
 def my_parameter_count(input_dim, hidden_dims, latent_dim):
@@ -159,7 +159,7 @@ answer = None  # your prediction: "0", "0.5" or "1"
 exercises.check_choice("mean activation of an untrained sigmoid code", answer, "0.5", ("0", "0.5", "1"),
                        "Small weights give pre-activations near 0, and σ(0) = 0.5: nothing is sparse yet.")
 
-# %% jupyter={"source_hidden": true} tags=["solution"]
+# %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
 # NBVAL_CHECK_OUTPUT
 # Reference answer: expand the cell to see it.
 answer = "0.5"
@@ -196,7 +196,7 @@ def my_rho_hat(z):
 
 exercises.check_mean_activation(my_rho_hat)
 
-# %% jupyter={"source_hidden": true} tags=["solution"]
+# %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
 # NBVAL_CHECK_OUTPUT
 # Reference solution: expand the cell to see it.
 def my_rho_hat(z):

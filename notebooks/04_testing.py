@@ -137,7 +137,7 @@ def my_variance_explained(x, x_hat):
 
 exercises.check_variance_explained(my_variance_explained)
 
-# %% jupyter={"source_hidden": true} tags=["solution"]
+# %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
 # NBVAL_CHECK_OUTPUT
 # Reference solution: expand the cell to see it.
 def my_variance_explained(x, x_hat):
@@ -263,7 +263,7 @@ def my_l0(z, threshold):
 
 exercises.check_l0(my_l0)
 
-# %% jupyter={"source_hidden": true} tags=["solution"]
+# %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
 # NBVAL_CHECK_OUTPUT
 # Reference solution: expand the cell to see it.
 def my_l0(z, threshold):
@@ -284,7 +284,7 @@ exercises.check_l0(my_l0)
 beta = None  # your choice
 exercises.check_tuned_beta(beta, data, device=device)
 
-# %% jupyter={"source_hidden": true} tags=["solution"]
+# %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
 # Reference solution: the sweep above suggests a β between 1e-3 (too loose) and 1 (too costly).
 beta = 0.01
 exercises.check_tuned_beta(beta, data, device=device)

@@ -149,8 +149,9 @@ plots.plot_top_activations(features, data.test_images, z, units=range(8), k=8)
 # %% [markdown]
 # Compare each row's feature with its digits: a unit whose feature is a stroke tends to fire on
 # digits that have that stroke in that place, often across classes (a unit for a lower curve can
-# fire on 3s, 0s and 5s); a few lean towards one digit (the class averages below measure how few). The activations above the digits
-# also show how strongly units fire at their best: the cell below prints the spread.
+# fire on 3s, 0s and 5s); some look tied to one digit by their top few, and the class averages
+# below count how many really are. The activations above the digits also show how strongly units
+# fire at their best: the cell below prints the spread.
 
 # %%
 print(f"largest activation per unit, over the test digits: median {z.max(dim=0).values.median():.2f}, "
@@ -170,7 +171,7 @@ def my_top_digits(z, unit, k):
 
 exercises.check_top_digits(my_top_digits)
 
-# %% jupyter={"source_hidden": true} tags=["solution"]
+# %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
 # NBVAL_CHECK_OUTPUT
 # Reference solution: expand the cell to see it.
 def my_top_digits(z, unit, k):
@@ -216,7 +217,7 @@ def my_class_means(z, labels):
 
 exercises.check_class_means(my_class_means)
 
-# %% jupyter={"source_hidden": true} tags=["solution"]
+# %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
 # NBVAL_CHECK_OUTPUT
 # Reference solution: expand the cell to see it.
 def my_class_means(z, labels):
@@ -240,7 +241,7 @@ exercises.check_choice("switching off a digit's strongest unit", answer, "part",
                        "A digit is spread over dozens of active units: switching off the strongest removes a "
                        "piece of one stroke, and the digit stays readable.")
 
-# %% jupyter={"source_hidden": true} tags=["solution"]
+# %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
 # NBVAL_CHECK_OUTPUT
 # Reference answer: expand the cell to see it.
 answer = "part"
@@ -297,7 +298,7 @@ def my_dead_fraction(z, threshold):
 
 exercises.check_dead_fraction(my_dead_fraction)
 
-# %% jupyter={"source_hidden": true} tags=["solution"]
+# %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
 # NBVAL_CHECK_OUTPUT
 # Reference solution: expand the cell to see it.
 def my_dead_fraction(z, threshold):

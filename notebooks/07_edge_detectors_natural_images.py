@@ -170,7 +170,7 @@ def my_zca(x, epsilon):
 
 exercises.check_zca(my_zca)
 
-# %% jupyter={"source_hidden": true} tags=["solution"]
+# %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
 # NBVAL_CHECK_OUTPUT
 # Reference solution: expand the cell to see it.
 def my_zca(x, epsilon):
@@ -360,7 +360,7 @@ assert osi.median() >= 0.6
 answer = None  # "a", "b" or "c"
 exercises.check_without_whitening(answer)
 
-# %% jupyter={"source_hidden": true} tags=["solution"]
+# %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
 # NBVAL_CHECK_OUTPUT
 # Reference solution: expand the cell to see it.
 answer = "b"

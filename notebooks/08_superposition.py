@@ -159,7 +159,7 @@ partner_of_0 = None  # your answer: a feature number
 exercises.check_dropped_feature(dropped_feature, gram_08)
 exercises.check_shared_direction(partner_of_0, gram_08, feature=0)
 
-# %% jupyter={"source_hidden": true} tags=["solution"]
+# %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
 # NBVAL_CHECK_OUTPUT
 # Reference solution: expand the cell to see it. Read off the heatmap, or compute it:
 dropped_feature = int(gram_08.diagonal().argmin())  # ‖W_i‖² ≈ 0
@@ -326,7 +326,7 @@ def my_resampled_weights(w_enc, b_enc, w_dec, dead, directions, encoder_norm):
 
 exercises.check_resampled_weights(my_resampled_weights)
 
-# %% jupyter={"source_hidden": true} tags=["solution"]
+# %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
 # NBVAL_CHECK_OUTPUT
 # Reference solution: expand the cell to see it.
 def my_resampled_weights(w_enc, b_enc, w_dec, dead, directions, encoder_norm):

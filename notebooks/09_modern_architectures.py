@@ -117,7 +117,7 @@ def my_topk(pre, k):
 
 exercises.check_topk(my_topk)
 
-# %% jupyter={"source_hidden": true} tags=["solution"]
+# %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
 # NBVAL_CHECK_OUTPUT
 # Reference solution: expand the cell to see it.
 def my_topk(pre, k):
@@ -186,7 +186,7 @@ def my_threshold_gradient(pre, threshold, bandwidth, grad_output):
 
 exercises.check_jumprelu_threshold_gradient(my_threshold_gradient)
 
-# %% jupyter={"source_hidden": true} tags=["solution"]
+# %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
 # NBVAL_CHECK_OUTPUT
 # Reference solution: expand the cell to see it.
 def my_threshold_gradient(pre, threshold, bandwidth, grad_output):

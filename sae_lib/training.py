@@ -155,18 +155,21 @@ class KeepBest:
 class KeepAtStep:
     """An `on_epoch_end` callback that keeps a copy of the model as it was once `step` optimiser steps were done.
 
-    The copy is taken at the end of the first epoch that reaches `step` (epochs are whole), so `steps` says
-    how many it had exactly: train a twin for that many steps to compare the two like for like.
+    Epochs are whole, so the copy is taken at the end of the first epoch that reaches `step`; `taken_at`
+    says at how many steps exactly (train a twin for that many to compare like for like). Both stay
+    None if the run ends sooner.
     """
 
     def __init__(self, model: SparseAutoencoder, step: int) -> None:
         if isinstance(step, bool) or not isinstance(step, int) or step < 1:
             raise ValueError(f"step must be a positive integer, got {step!r}")
-        self.model, self.step, self.steps, self.copy = model, step, 0, None
+        self.model, self.step = model, step
+        self.taken_at: int | None = None
+        self.copy: SparseAutoencoder | None = None
 
     def __call__(self, epoch: int, history: History) -> None:
         if self.copy is None and history.steps >= self.step:
-            self.steps, self.copy = history.steps, copy.deepcopy(self.model).eval()
+            self.taken_at, self.copy = history.steps, copy.deepcopy(self.model).eval()
 
 
 #: A run whose loss grows this many times above its first step's is diverging, not learning.

@@ -131,10 +131,11 @@ def test_keep_at_step_copies_the_model_at_the_first_epoch_reaching_the_step_and_
     x = mnist.train_images[:512]  # 4 steps an epoch at batch 128
     torch.manual_seed(0)
     model = SparseAutoencoder(hidden_dims=(), latent_dim=16)
-    early = KeepAtStep(model, 6)
-    fit(model, x, steps=16, progress=False, device="cpu", on_epoch_end=early)
-    assert early.steps == 8 and not early.copy.training
-    twin, _ = train(x, config=TrainConfig(steps=early.steps), model_config=SAEConfig(hidden_dims=(), latent_dim=16),
+    early, never = KeepAtStep(model, 6), KeepAtStep(model, 17)
+    fit(model, x, steps=16, progress=False, device="cpu", on_epoch_end=lambda e, h: (early(e, h), never(e, h)))
+    assert early.taken_at == 8 and not early.copy.training
+    assert never.taken_at is None and never.copy is None  # the run ended before step 17
+    twin, _ = train(x, config=TrainConfig(steps=early.taken_at), model_config=SAEConfig(hidden_dims=(), latent_dim=16),
                     progress=False, device="cpu")
     for name, value in early.copy.state_dict().items():
         assert torch.equal(value, twin.state_dict()[name]), name  # the copy is the 8-step model, not the final one
