@@ -107,15 +107,13 @@ print("rho_hat =", mean_activation(z))  # one number per unit: the column means
 # %%
 # NBVAL_CHECK_OUTPUT
 answer = None  # your prediction: "0.01", "0.1" or "same"
-exercises.check_choice("which costs more at ρ = 0.05", answer, "0.01", ("0.01", "0.1", "same"),
-                       "Close to a small ρ the curve is steep below ρ (log ρ̂ → −∞) and shallow above it.")
+exercises.check_prediction("which costs more at ρ = 0.05", answer)
 
 # %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
 # NBVAL_CHECK_OUTPUT
 # Reference answer: expand the cell to see it.
 answer = "0.01"
-exercises.check_choice("which costs more at ρ = 0.05", answer, "0.01", ("0.01", "0.1", "same"),
-                       "Close to a small ρ the curve is steep below ρ (log ρ̂ → −∞) and shallow above it.")
+exercises.check_prediction("which costs more at ρ = 0.05", answer)
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -226,15 +224,13 @@ plt.show()
 # %%
 # NBVAL_CHECK_OUTPUT
 answer = None  # your prediction: "positive", "negative" or "zero"
-exercises.check_choice("sign of ∂KL/∂ρ̂ at ρ̂ = 0.2 > ρ", answer, "positive", ("positive", "negative", "zero"),
-                       "Above ρ the (1−ρ)/(1−ρ̂) term wins: the gradient is positive, so descent lowers ρ̂.")
+exercises.check_prediction("sign of ∂KL/∂ρ̂ at ρ̂ = 0.2 > ρ", answer)
 
 # %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
 # NBVAL_CHECK_OUTPUT
 # Reference answer: expand the cell to see it.
 answer = "positive"
-exercises.check_choice("sign of ∂KL/∂ρ̂ at ρ̂ = 0.2 > ρ", answer, "positive", ("positive", "negative", "zero"),
-                       "Above ρ the (1−ρ)/(1−ρ̂) term wins: the gradient is positive, so descent lowers ρ̂.")
+exercises.check_prediction("sign of ∂KL/∂ρ̂ at ρ̂ = 0.2 > ρ", answer)
 
 # %% [markdown]
 # The gradient is negative below ρ (raise the activation), zero at ρ, positive above (lower it).

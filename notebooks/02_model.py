@@ -156,15 +156,13 @@ for latent in [32, 784, 2048]:
 # %%
 # NBVAL_CHECK_OUTPUT
 answer = None  # your prediction: "0", "0.5" or "1"
-exercises.check_choice("mean activation of an untrained sigmoid code", answer, "0.5", ("0", "0.5", "1"),
-                       "Small weights give pre-activations near 0, and σ(0) = 0.5: nothing is sparse yet.")
+exercises.check_prediction("mean activation of an untrained sigmoid code", answer)
 
 # %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
 # NBVAL_CHECK_OUTPUT
 # Reference answer: expand the cell to see it.
 answer = "0.5"
-exercises.check_choice("mean activation of an untrained sigmoid code", answer, "0.5", ("0", "0.5", "1"),
-                       "Small weights give pre-activations near 0, and σ(0) = 0.5: nothing is sparse yet.")
+exercises.check_prediction("mean activation of an untrained sigmoid code", answer)
 
 # %%
 # NBVAL_CHECK_OUTPUT

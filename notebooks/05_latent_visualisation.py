@@ -237,17 +237,13 @@ exercises.check_class_means(my_class_means)
 # %%
 # NBVAL_CHECK_OUTPUT
 answer = None  # your prediction: "all", "part" or "nothing"
-exercises.check_choice("switching off a digit's strongest unit", answer, "part", ("all", "part", "nothing"),
-                       "A digit is spread over dozens of active units: switching off the strongest removes a "
-                       "piece of one stroke, and the digit stays readable.")
+exercises.check_prediction("switching off a digit's strongest unit", answer)
 
 # %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
 # NBVAL_CHECK_OUTPUT
 # Reference answer: expand the cell to see it.
 answer = "part"
-exercises.check_choice("switching off a digit's strongest unit", answer, "part", ("all", "part", "nothing"),
-                       "A digit is spread over dozens of active units: switching off the strongest removes a "
-                       "piece of one stroke, and the digit stays readable.")
+exercises.check_prediction("switching off a digit's strongest unit", answer)
 
 # %%
 index = 0

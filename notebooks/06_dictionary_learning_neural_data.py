@@ -140,17 +140,13 @@ print(f"after {history.steps} steps ({history.seconds:.1f} s): MMCS true→learn
 # %%
 # NBVAL_CHECK_OUTPUT
 answer = None  # your prediction: "higher", "equal" or "lower"
-exercises.check_choice("learned→true MMCS against true→learned", answer, "lower", ("higher", "equal", "lower"),
-                       "Only about half the learned atoms can have a true atom of their own; the rest are "
-                       "duplicates (still close to a true atom) or junk (close to none), and junk pulls it down.")
+exercises.check_prediction("learned→true MMCS against true→learned", answer)
 
 # %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
 # NBVAL_CHECK_OUTPUT
 # Reference answer: expand the cell to see it.
 answer = "lower"
-exercises.check_choice("learned→true MMCS against true→learned", answer, "lower", ("higher", "equal", "lower"),
-                       "Only about half the learned atoms can have a true atom of their own; the rest are "
-                       "duplicates (still close to a true atom) or junk (close to none), and junk pulls it down.")
+exercises.check_prediction("learned→true MMCS against true→learned", answer)
 
 # %%
 print(f"MMCS learned→true {reverse:.3f}")

@@ -18,11 +18,12 @@ from .model import JumpReLUFunction, SAEConfig, SparseAutoencoder, TopK
 from .penalties import kl_divergence, kl_gradient, mean_activation
 from .training import resampled_weights
 
-__all__ = ["TUNE", "check_choice", "check_class_means", "check_dead_fraction", "check_dropped_feature",
-    "check_jumprelu_threshold_gradient", "check_kl", "check_kl_gradient", "check_l0", "check_mean_activation",
-    "check_mmcs", "check_parameter_count", "check_resampled_weights", "check_shared_direction", "check_steps",
-    "check_top_digits", "check_topk", "check_total_loss", "check_tuned_beta", "check_unit_norm_columns",
-    "check_variance_explained", "check_without_whitening", "check_zca"]
+__all__ = ["PREDICTIONS", "TUNE", "check_choice", "check_class_means", "check_dead_fraction",
+    "check_dropped_feature", "check_jumprelu_threshold_gradient", "check_kl", "check_kl_gradient", "check_l0",
+    "check_mean_activation", "check_mmcs", "check_parameter_count", "check_prediction", "check_resampled_weights",
+    "check_shared_direction", "check_steps", "check_top_digits", "check_topk", "check_total_loss",
+    "check_tuned_beta", "check_unit_norm_columns", "check_variance_explained", "check_without_whitening",
+    "check_zca"]
 
 CASES_RHO = [(0.05, [0.05, 0.2, 0.01]), (0.1, [0.5, 0.9]), (0.3, [0.3, 0.31, 0.02, 0.7])]
 
@@ -162,6 +163,48 @@ def check_choice(name: str, answer: object, correct: str, options: tuple[str, ..
 
 
 # Notebook 01: the KL penalty and its gradient
+#: The notebooks' predict-first questions: title → (correct option, options, why). They live here, not
+#: in the notebooks, so that the learner's cell asks the question without showing its answer.
+PREDICTIONS: dict[str, tuple[str, tuple[str, ...], str]] = {
+    "which costs more at ρ = 0.05": (  # notebook 01
+        "0.01", ("0.01", "0.1", "same"),
+        "Close to a small ρ the curve is steep below ρ (log ρ̂ → −∞) and shallow above it."),
+    "sign of ∂KL/∂ρ̂ at ρ̂ = 0.2 > ρ": (  # notebook 01
+        "positive", ("positive", "negative", "zero"),
+        "Above ρ the (1−ρ)/(1−ρ̂) term wins: the gradient is positive, so descent lowers ρ̂."),
+    "mean activation of an untrained sigmoid code": (  # notebook 02
+        "0.5", ("0", "0.5", "1"),
+        "Small weights give pre-activations near 0, and σ(0) = 0.5: nothing is sparse yet."),
+    "why the 1e-3 run did not learn": (  # notebook 03
+        "optimiser", ("beta", "optimiser", "units"),
+        "Same β and units learned at lr 1e-2 for 3,000 steps: Adam moves each weight by about lr per step, "
+        "so 600 steps at 1e-3 barely leave the mean image."),
+    "switching off a digit's strongest unit": (  # notebook 05
+        "part", ("all", "part", "nothing"),
+        "A digit is spread over dozens of active units: switching off the strongest removes a piece of one "
+        "stroke, and the digit stays readable."),
+    "learned→true MMCS against true→learned": (  # notebook 06
+        "lower", ("higher", "equal", "lower"),
+        "Only about half the learned atoms can have a true atom of their own; the rest are duplicates (still "
+        "close to a true atom) or junk (close to none), and junk pulls it down."),
+    "without whitening": (  # notebook 07
+        "b", ("a", "b", "c"),
+        "Raw patches keep most of their variance in a few smooth, low-frequency directions, so the "
+        "reconstruction loss is mostly about those. The fine directions where edges live hardly change the "
+        "loss, so little trains them: the filters come out noisier and less oriented. The units do not die "
+        "(the KL penalty only sets how often they fire), and no rescaling of the input undoes whitening, "
+        "which treats each direction differently."),
+}
+
+
+def check_prediction(question: str, answer: object) -> None:
+    """A predict-first question of the notebooks, by its title (a key of PREDICTIONS): PASS, or FAIL with a hint."""
+    if question not in PREDICTIONS:
+        raise ValueError(f"question must be one of {sorted(PREDICTIONS)}, got {question!r}")
+    correct, options, why = PREDICTIONS[question]
+    check_choice(question, answer, correct, options, why)
+
+
 def check_kl(fn: Callable) -> None:
     """fn(rho, rho_hat) → Σ_j KL(ρ ‖ ρ̂_j) for a 1-D tensor rho_hat."""
     cases = [(rho, torch.tensor(q, dtype=torch.float64)) for rho, q in CASES_RHO]
@@ -324,12 +367,7 @@ def check_zca(fn: Callable) -> None:
 
 def check_without_whitening(answer: object) -> None:
     """The prediction question of notebook 07: what changes when the same SAE is trained on unwhitened patches?"""
-    check_choice("without whitening", answer, "b", ("a", "b", "c"),
-                 "Raw patches keep most of their variance in a few smooth, low-frequency directions, so the "
-                 "reconstruction loss is mostly about those. The fine directions where edges live hardly change "
-                 "the loss, so little trains them: the filters come out noisier and less oriented. The units do "
-                 "not die (the KL penalty only sets how often they fire), and no rescaling of the input undoes "
-                 "whitening, which treats each direction differently.")
+    check_prediction("without whitening", answer)
 
 
 # Notebook 08: superposition

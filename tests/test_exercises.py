@@ -167,6 +167,27 @@ def test_choice_questions(answer, verdict, capsys):
     assert capsys.readouterr().out.startswith(verdict)
 
 
+@pytest.mark.parametrize("question", sorted(ex.PREDICTIONS))
+def test_every_prediction_passes_its_answer_and_explains_a_wrong_one(question, capsys):
+    correct, options, why = ex.PREDICTIONS[question]
+    assert correct in options and why
+    ex.check_prediction(question, f" {correct.upper()} ")
+    out = capsys.readouterr().out
+    assert out.startswith(f"PASS  {question}") and why in out
+    wrong = next(o for o in options if o != correct)
+    ex.check_prediction(question, wrong)
+    assert capsys.readouterr().out == f"FAIL  {question}: not {wrong!r}. {why}\n"
+    for mistake in (None, 3, ["a"], "none of these"):
+        ex.check_prediction(question, mistake)
+        out = capsys.readouterr().out
+        assert out.startswith("FAIL") and why not in out  # a non-answer gets the options, not the answer
+
+
+def test_an_unknown_prediction_question_is_an_authoring_error():
+    with pytest.raises(ValueError, match="question must be one of"):
+        ex.check_prediction("no such question", "a")
+
+
 def test_zca_checker_passes_the_library_and_flags_n_minus_1(capsys):
     ex.check_zca(zca_whiten)
     assert capsys.readouterr().out.startswith("PASS")
