@@ -162,7 +162,6 @@ def check_choice(name: str, answer: object, correct: str, options: tuple[str, ..
     print(f"      {why}")
 
 
-# Notebook 01: the KL penalty and its gradient
 #: The notebooks' predict-first questions: title → (correct option, options, why). They live here, not
 #: in the notebooks, so that the learner's cell asks the question without showing its answer.
 PREDICTIONS: dict[str, tuple[str, tuple[str, ...], str]] = {
@@ -205,6 +204,7 @@ def check_prediction(question: str, answer: object) -> None:
     check_choice(question, answer, correct, options, why)
 
 
+# Notebook 01: the KL penalty and its gradient
 def check_kl(fn: Callable) -> None:
     """fn(rho, rho_hat) → Σ_j KL(ρ ‖ ρ̂_j) for a 1-D tensor rho_hat."""
     cases = [(rho, torch.tensor(q, dtype=torch.float64)) for rho, q in CASES_RHO]
