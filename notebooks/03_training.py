@@ -253,9 +253,10 @@ for name, m in rows.items():
 
 # %% [markdown]
 # The plain autoencoder's code is dense: its average unit is far above ρ and most of its units (the
-# last column) are on for more than half the digits, so no single unit says much. The sparse model has only a few units above 0.1 per
-# digit (L0 in the table), and after the same number of steps it reconstructs about as well as the
-# plain one: at this small β the penalty costs little. Notebook 04 raises β until it does.
+# last column) are on for more than half the digits, so no single unit says much. The sparse model
+# has only a few units above 0.1 per digit (L0 in the table), and after the same number of steps it
+# reconstructs about as well as the plain one: at this small β the penalty costs little. Notebook 04
+# raises β until it does.
 
 # %%
 assert plain_metrics["mean_rho_hat"] > 3 * early_metrics["mean_rho_hat"] and plain_metrics["l0"] > 2 * early_metrics["l0"]
