@@ -2,29 +2,38 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import tempfile
+from importlib import resources
 from pathlib import Path
 
 import torch
 
 from .model import SAEConfig, SparseAutoencoder
 
-__all__ = ["FORMAT", "VERSION", "load", "load_if_matching", "load_metadata", "save"]
+__all__ = ["FORMAT", "VERSION", "asset_path", "file_digest", "load", "load_asset", "load_if_matching", "load_metadata",
+    "save", "verify_asset"]
 
 FORMAT = "sae_lib.checkpoint"
 VERSION = 1
 
 
-def save(model: SparseAutoencoder, path: str | Path, metadata: dict | None = None) -> Path:
-    """Write weights, configuration and optional metadata to `path` via a temp file and a rename."""
+def save(model: SparseAutoencoder, path: str | Path, metadata: dict | None = None,
+         dtype: torch.dtype | None = None) -> Path:
+    """Write weights, configuration and optional metadata to `path` via a temp file and a rename.
+
+    `dtype=torch.float16` halves the file (the course's shipped SAEs); `load` casts back to float32.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = {
         "format": FORMAT,
         "version": VERSION,
         "config": model.config.to_dict(),
-        "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        "state_dict": {k: v.detach().cpu().to(dtype if dtype is not None and v.is_floating_point() else v.dtype)
+                       for k, v in model.state_dict().items()},
         "metadata": metadata or {},
     }
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -86,3 +95,31 @@ def load_if_matching(path: str | Path, key: dict) -> SparseAutoencoder | None:
     if payload.get("metadata", {}).get("key") != key:
         return None
     return load(path)
+
+
+def asset_path(name: str) -> Path:
+    """The path of a file shipped in sae_lib/assets (inside the installed package)."""
+    return Path(str(resources.files("sae_lib") / "assets" / name))
+
+
+def file_digest(path: str | Path) -> str:
+    """The SHA-256 of a file, in hex."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def verify_asset(name: str) -> Path:
+    """The path of a shipped asset after checking its SHA-256 against assets/checksums.json (ValueError if not)."""
+    path = asset_path(name)
+    sums = json.loads(asset_path("checksums.json").read_text())
+    if name not in sums:
+        raise ValueError(f"{name!r} is not a checksummed asset; known: {sorted(sums)}")
+    digest = file_digest(path)
+    if digest != sums[name]:
+        raise ValueError(f"{path} has SHA-256 {digest}, expected {sums[name]}: the file is damaged or was replaced; "
+                         f"rebuild it with the script named in sae_lib/assets/README.md")
+    return path
+
+
+def load_asset(name: str) -> SparseAutoencoder:
+    """A SAE shipped in sae_lib/assets (e.g. "lm_sae_topk_auxk.pt"), checksum-verified, in eval mode."""
+    return load(verify_asset(name))

@@ -18,12 +18,11 @@ from .model import JumpReLUFunction, SAEConfig, SparseAutoencoder, TopK
 from .penalties import kl_divergence, kl_gradient, mean_activation
 from .training import resampled_weights
 
-__all__ = ["PREDICTIONS", "TUNE", "check_choice", "check_class_means", "check_dead_fraction",
-    "check_dropped_feature", "check_jumprelu_threshold_gradient", "check_kl", "check_kl_gradient", "check_l0",
+__all__ = ["PREDICTIONS", "TUNE", "check_choice", "check_class_means", "check_dead_fraction", "check_dropped_feature",
+    "check_jumprelu_threshold_gradient", "check_kl", "check_kl_gradient", "check_l0", "check_loss_recovered",
     "check_mean_activation", "check_mmcs", "check_parameter_count", "check_prediction", "check_resampled_weights",
-    "check_shared_direction", "check_steps", "check_top_digits", "check_topk", "check_total_loss",
-    "check_tuned_beta", "check_unit_norm_columns", "check_variance_explained", "check_without_whitening",
-    "check_zca"]
+    "check_shared_direction", "check_steps", "check_top_digits", "check_topk", "check_total_loss", "check_tuned_beta",
+    "check_unit_norm_columns", "check_variance_explained", "check_without_whitening", "check_zca"]
 
 CASES_RHO = [(0.05, [0.05, 0.2, 0.01]), (0.1, [0.5, 0.9]), (0.3, [0.3, 0.31, 0.02, 0.7])]
 
@@ -193,6 +192,11 @@ PREDICTIONS: dict[str, tuple[str, tuple[str, ...], str]] = {
         "loss, so little trains them: the filters come out noisier and less oriented. The units do not die "
         "(the KL penalty only sets how often they fire), and no rescaling of the input undoes whitening, "
         "which treats each direction differently."),
+    "latent 950's strongest logit effect": (  # notebook 10 (the shipped SAE lm_sae_topk_auxk.pt; a test checks it)
+        "_", ("_", "e", "("),
+        "It fires inside ALL-CAPS names (MATCH_KE|YS, UNARY|_CONV): there the next character is an underscore or "
+        "another capital, and its decoder direction pushes exactly those up, `_` most of all. Lower-case letters "
+        "are among the characters it suppresses."),
 }
 
 
@@ -450,3 +454,14 @@ def check_jumprelu_threshold_gradient(fn: Callable) -> None:
     return _compare("JumpReLU threshold gradient", fn, _threshold_gradient, cases,
                     "K(u) = 1 when |u| < 1/2, else 0: only pre-activations within ε/2 of θ_j count. Multiply by the "
                     "upstream gradient and −θ_j/ε, then sum over the batch (dim=0).")
+
+
+# Notebook 10: reading a language model
+def check_loss_recovered(fn: Callable) -> None:
+    """fn(loss_clean, loss_sae, loss_ablated) → the fraction of the ablation's loss increase the SAE wins back."""
+    from .metrics import loss_recovered
+
+    cases = [(1.2, 1.3, 2.2), (1.0, 1.0, 3.0), (1.5, 2.5, 2.0), (0.8, 3.0, 2.8)]  # perfect, worse than ablating
+    return _compare("loss recovered", fn, loss_recovered, cases,
+                    "Compare how far the SAE's loss is below the ablated loss with how far the clean loss is: "
+                    "1 is as good as the real neurons, 0 no better than ablating them, below 0 worse.")

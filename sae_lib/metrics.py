@@ -15,11 +15,13 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from .language_model import CharTransformer, neuron_activations, next_char_loss, replace_neurons
 from .model import SparseAutoencoder
 from .penalties import mean_activation
 
 __all__ = ["DENSE_DENSITY", "SIGMOID_THRESHOLD", "baselines", "dead_fraction", "decoder_features", "default_threshold",
-    "dense_fraction", "evaluate", "feature_density", "interpolate_frontier", "l0", "match_atoms", "mmcs",
+    "dense_fraction", "evaluate", "feature_density", "interpolate_frontier", "l0", "lm_fidelity", "loss_recovered",
+    "match_atoms", "mmcs",
     "normalized_mse", "orientation_selectivity", "reconstruct", "shrinkage_slope", "spatial_extent",
     "variance_explained"]
 
@@ -227,3 +229,38 @@ def evaluate(model: SparseAutoencoder, x: Tensor, rho: float | None = None, thre
     if rho is not None:
         metrics["rho"] = rho
     return metrics
+
+
+def loss_recovered(loss_clean: float, loss_spliced: float, loss_ablated: float) -> float:
+    """(L_ablated − L_spliced) / (L_ablated − L_clean): 1 when the SAE's reconstruction is as good as the layer
+    itself, 0 when it is no better than ablating the layer (Nanda; SAELens's "CE loss recovered")."""
+    gap = loss_ablated - loss_clean
+    if not gap > 0:
+        raise ValueError(f"ablating the layer must raise the loss: L_ablated={loss_ablated!r} ≤ L_clean={loss_clean!r}")
+    return (loss_ablated - loss_spliced) / gap
+
+
+@torch.no_grad()
+def lm_fidelity(lm: CharTransformer, sae: SparseAutoencoder, ids: Tensor, layer: int = 0,
+                neurons: Tensor | None = None) -> dict[str, float]:
+    """How faithfully `sae` stands in for block `layer`'s MLP neurons on the text `ids`.
+
+    Next-character cross-entropy (nats/char) of the clean model, with the SAE's reconstruction spliced in,
+    and with the neurons zero-ablated or mean-ablated (replaced by their mean over `ids`); the loss
+    recovered against each ablation; and `evaluate`'s reconstruction and sparsity metrics on the neurons
+    (pass `neurons` if they are already computed).
+    """
+    sae.eval()
+    neurons = neuron_activations(lm, ids, layer) if neurons is None else neurons
+    mean = neurons.mean(dim=0)
+    clean = next_char_loss(lm, ids)
+    spliced = next_char_loss(lm, ids, replace_neurons(layer, lambda h: sae(h)[0]))
+    zero = next_char_loss(lm, ids, replace_neurons(layer, torch.zeros_like))
+    mean_ablated = next_char_loss(lm, ids, replace_neurons(layer, lambda h: mean.to(h.device).expand_as(h)))
+    row = dict(loss_clean=clean, loss_sae=spliced, loss_zero_ablated=zero, loss_mean_ablated=mean_ablated,
+               loss_recovered=loss_recovered(clean, spliced, zero),
+               loss_recovered_mean=loss_recovered(clean, spliced, mean_ablated))
+    metrics = evaluate(sae, neurons)
+    row.update({k: metrics[k] for k in ("normalized_mse", "variance_explained", "l0", "dead_fraction",
+                                        "dense_fraction")})
+    return row

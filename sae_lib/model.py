@@ -42,6 +42,12 @@ class SAEConfig:
     latent_activation: LatentActivation = "sigmoid"
     output_activation: OutputActivation = "sigmoid"
     unit_norm_decoder: bool = False
+    #: Subtract the decoder's bias b_pre from x before encoding (x̂ adds it back): z = act(W_enc(x − b_pre) + b_enc),
+    #: so the encoder sees inputs centred on the point the decoder reconstructs from (Gao et al. 2024).
+    pre_encoder_bias: bool = False
+    #: Start the encoder as the transpose of the (unit-norm) decoder, so each latent first reads along the
+    #: direction it writes (Gao et al. 2024: fewer dead latents at the start).
+    tied_init: bool = False
     #: Units kept per input by "topk" (on average per input for "batchtopk"); required by both, unused otherwise.
     k: int | None = None
     #: "jumprelu": every unit's threshold θ_j starts here (it is learned as log θ_j, so it stays positive).
@@ -75,8 +81,10 @@ class SAEConfig:
             raise ValueError(
                 f"output_activation must be one of {sorted(OUTPUT_ACTIVATIONS)}, got {self.output_activation!r}"
             )
-        if self.unit_norm_decoder and self.hidden_dims:
-            raise ValueError(f"unit_norm_decoder needs hidden_dims=() (one linear decoder), got {self.hidden_dims!r}")
+        for name in ("unit_norm_decoder", "pre_encoder_bias", "tied_init"):
+            if getattr(self, name) and self.hidden_dims:
+                raise ValueError(f"{name} needs hidden_dims=() (one linear encoder and decoder), "
+                                 f"got {self.hidden_dims!r}")
 
     def to_dict(self) -> dict:
         """A plain dict (lists, not tuples) for checkpoints and JSON."""
@@ -214,8 +222,11 @@ class SparseAutoencoder(nn.Module):
         widths = [config.input_dim, *config.hidden_dims, config.latent_dim]
         self.encoder = _mlp(widths, _latent_activation_module(config))
         self.decoder = _mlp(widths[::-1], OUTPUT_ACTIVATIONS[config.output_activation]())
-        if config.unit_norm_decoder:
+        if config.unit_norm_decoder or config.tied_init:
             self.normalize_decoder_()
+        if config.tied_init:
+            with torch.no_grad():
+                self.encoder[0].weight.copy_(self.decoder[0].weight.T)
 
     def flatten(self, x: Tensor) -> Tensor:
         """Accept [B, C, H, W] images or flat [B, D] inputs; return [B, D] after checking D."""
@@ -229,9 +240,13 @@ class SparseAutoencoder(nn.Module):
             )
         return x
 
+    def _centre(self, x: Tensor) -> Tensor:
+        """x − b_pre when the model has a pre-encoder bias (the decoder's bias), else x; x is flat."""
+        return x - self.decoder[0].bias if self.config.pre_encoder_bias else x
+
     def encode(self, x: Tensor) -> Tensor:
         """The latent code z for a batch of inputs."""
-        return self.encoder(self.flatten(x))
+        return self.encoder(self._centre(self.flatten(x)))
 
     @property
     def activation(self) -> nn.Module:
@@ -240,7 +255,7 @@ class SparseAutoencoder(nn.Module):
 
     def pre_activation(self, x: Tensor) -> Tensor:
         """The encoder's output before the latent activation (what TopK ranks and JumpReLU thresholds)."""
-        return self.encoder[:-1](self.flatten(x))
+        return self.encoder[:-1](self._centre(self.flatten(x)))
 
     def decode(self, z: Tensor) -> Tensor:
         """The flat reconstruction x̂ for a batch of codes."""

@@ -274,8 +274,10 @@ def plot_feature_density(codes: dict[str, Tensor], threshold: float = 0.0, bins:
     """log₁₀ feature density per latent (the share of inputs it fires on), one panel per named set of codes.
 
     Dead latents (density 0, log₁₀ = −∞) get their own red bar left of the axis break, so they are counted, not lost.
+    A value may also be a 1-D tensor of densities already computed (e.g. `LatentCodes.density()`).
     """
-    densities = {name: feature_density(z.detach().cpu(), threshold).numpy() for name, z in codes.items()}
+    densities = {name: (feature_density(z.detach().cpu(), threshold) if z.dim() == 2 else z.detach().cpu()).numpy()
+                 for name, z in codes.items()}
     alive = np.concatenate([d[d > 0] for d in densities.values()])
     low = np.floor(np.log10(alive.min())) if len(alive) else -3.0
     edges = np.linspace(low, 0.0, bins + 1)

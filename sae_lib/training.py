@@ -30,8 +30,8 @@ from .penalties import (
 )
 
 __all__ = ["DEFAULT_STEPS", "DIVERGENCE_FACTOR", "LOSSES", "PENALTIES", "History", "KeepAtStep", "KeepBest", "Loss",
-    "Penalty", "TrainConfig", "WarmStartTrainer", "architecture_runs", "batch_losses", "default_device", "fit",
-    "resample_dead_latents", "resampled_weights", "sweep", "train"]
+    "Penalty", "TrainConfig", "WarmStartTrainer", "architecture_runs", "auxk_loss", "batch_losses", "default_device",
+    "fit", "resample_dead_latents", "resampled_weights", "sweep", "train"]
 
 Penalty = Literal["kl", "l1", "l1_decoder_norm", "l0", "none"]
 Loss = Literal["mse", "bce"]
@@ -79,6 +79,12 @@ class TrainConfig:
     weight_decay: float = 0.0
     l0_lambda: float = 1e-3
     resample_every: int | None = None
+    #: AuxK (Gao et al. 2024; TopK and BatchTopK models): the aux_k dead latents with the largest
+    #: pre-activations reconstruct the residual x − x̂, weighted by aux_coef, so dead latents get a gradient at
+    #: every step. A latent is dead when it has not fired for `dead_steps` optimiser steps.
+    aux_k: int | None = None
+    aux_coef: float = 1 / 32
+    dead_steps: int = 200
 
     def __post_init__(self) -> None:
         if self.penalty not in PENALTIES:
@@ -89,7 +95,7 @@ class TrainConfig:
             check_rho(self.rho)
         if isinstance(self.batch_size, bool) or not isinstance(self.batch_size, int) or self.batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {self.batch_size!r}")
-        for name in ("epochs", "steps", "resample_every"):
+        for name in ("epochs", "steps", "resample_every", "aux_k", "dead_steps"):
             value = getattr(self, name)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
                 raise ValueError(f"{name} must be a positive integer or None, got {value!r}")
@@ -105,6 +111,7 @@ class TrainConfig:
             raise ValueError(f"lr must be a finite number > 0, got {self.lr!r}")
         check_weight("weight_decay", self.weight_decay)
         check_weight("l0_lambda", self.l0_lambda)
+        check_weight("aux_coef", self.aux_coef)
 
     @property
     def sparsity_weight(self) -> float:
@@ -132,6 +139,9 @@ class History:
     steps: int = 0
     seconds: float = 0.0
     resampled: list[int] = field(default_factory=list)  # latents revived at each resampling (if any)
+    train_aux: list[float] = field(default_factory=list)  # AuxK loss (unweighted), averaged over the epoch
+    #: At each epoch's end: latents that had not fired for TrainConfig.dead_steps steps (or all steps so far).
+    dead_latents: list[int] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         """A plain dict, for JSON."""
@@ -192,6 +202,12 @@ def default_device() -> torch.device:
 
 def batch_losses(model: SparseAutoencoder, x: Tensor, config: TrainConfig) -> tuple[Tensor, Tensor]:
     """(reconstruction loss, unweighted sparsity penalty) on one batch."""
+    recon, sparsity, _ = _batch_terms(model, x, config)
+    return recon, sparsity
+
+
+def _batch_terms(model: SparseAutoencoder, x: Tensor, config: TrainConfig) -> tuple[Tensor, Tensor, tuple]:
+    """batch_losses, plus the forward pass's (x_flat, pre, z, x_hat) for AuxK and dead-latent tracking."""
     x_flat = model.flatten(x)
     pre = model.pre_activation(x_flat)
     z = model.activation(pre)
@@ -210,7 +226,36 @@ def batch_losses(model: SparseAutoencoder, x: Tensor, config: TrainConfig) -> tu
         sparsity = l0_penalty(pre, model.activation.threshold, model.activation.bandwidth)
     else:
         sparsity = torch.zeros((), device=x.device)
-    return recon, sparsity
+    return recon, sparsity, (x_flat, pre, z, x_hat)
+
+
+def auxk_loss(model: SparseAutoencoder, x: Tensor, pre: Tensor, x_hat: Tensor, dead: Tensor, aux_k: int) -> Tensor:
+    """AuxK (Gao et al. 2024): how well the aux_k largest dead latents reconstruct the residual x − x̂.
+
+    Normalised MSE of the residual (its MSE over its variance), so it is of order 1 whatever the data's
+    scale. The residual is a fixed target (detached): the aux term trains the dead latents, not the
+    live ones; 0 when no latent is dead.
+    """
+    if not dead.any():
+        return torch.zeros((), device=x.device)
+    residual = (x - x_hat).detach()
+    candidates = pre.masked_fill(~dead, -math.inf)
+    values, indices = candidates.topk(min(aux_k, int(dead.sum())), dim=1)
+    z_aux = torch.zeros_like(pre).scatter(1, indices, values.relu())
+    residual_hat = z_aux @ model.dictionary  # the decoder's directions, without its bias
+    return F.mse_loss(residual_hat, residual) / residual.var(dim=0).sum().div(x.shape[1]).clamp_min(1e-12)
+
+
+@torch.no_grad()
+def _remove_parallel_grad(model: SparseAutoencoder) -> None:
+    """Remove from each decoder column's gradient its component along the column (Gao et al. 2024).
+
+    The column is renormalised after every step anyway; the parallel part of the gradient would only
+    change its length, and through Adam's per-weight scaling it would also bend the direction.
+    """
+    w = model.decoder[0].weight
+    if w.grad is not None:
+        w.grad -= w * (w * w.grad).sum(dim=0, keepdim=True)
 
 
 def _check_compatible(model: SparseAutoencoder, config: TrainConfig) -> None:
@@ -222,6 +267,10 @@ def _check_compatible(model: SparseAutoencoder, config: TrainConfig) -> None:
                          f"got {model.config.latent_activation!r}")
     if config.penalty == "l1_decoder_norm" and model.config.hidden_dims:
         raise ValueError("penalty='l1_decoder_norm' needs a one-layer decoder (hidden_dims=())")
+    if config.aux_k is not None and (model.config.hidden_dims or model.config.latent_activation not in ("topk",
+                                                                                                        "batchtopk")):
+        raise ValueError(f"aux_k needs a one-layer TopK or BatchTopK model (hidden_dims=()), got latent_activation="
+                         f"{model.config.latent_activation!r}, hidden_dims={model.config.hidden_dims!r}")
     if config.resample_every is not None and (model.config.hidden_dims or model.config.latent_activation == "sigmoid"):
         raise ValueError("resample_every needs hidden_dims=() and codes that are exactly 0 when off (not sigmoid)")
 
@@ -357,17 +406,27 @@ def fit(
     total_steps = epochs * math.ceil(len(train_x) / config.batch_size)
     resample_generator = torch.Generator().manual_seed(config.seed + 1)
     bar = tqdm(range(1, epochs + 1), desc="training", unit="epoch", disable=not progress, leave=False)
+    steps_since_fired = torch.zeros(model.config.latent_dim, dtype=torch.long, device=device)
     for epoch in bar:
-        recon_sum = sparsity_sum = 0.0
+        recon_sum = sparsity_sum = aux_sum = 0.0
         n_batches = 0
         for step, xb in enumerate(batches(train_x, config.batch_size, generator=generator), start=1):
-            recon, sparsity = batch_losses(model, xb, config)
+            recon, sparsity, (x_flat, pre, z, x_hat) = _batch_terms(model, xb, config)
             total = recon + beta * sparsity
+            with torch.no_grad():
+                steps_since_fired += 1
+                steps_since_fired[(z != 0).any(dim=0)] = 0
+            if config.aux_k is not None:
+                aux = auxk_loss(model, x_flat, pre, x_hat, steps_since_fired >= config.dead_steps, config.aux_k)
+                total = total + config.aux_coef * aux
+                aux_sum += aux.item()
             value = total.item()
             first_loss = value if first_loss is None else first_loss
             _check_loss(value, first_loss, f"epoch {epoch}, step {step}", config.lr)
             optimizer.zero_grad(set_to_none=True)
             total.backward()
+            if model.config.unit_norm_decoder:
+                _remove_parallel_grad(model)
             optimizer.step()
             if model.config.unit_norm_decoder:
                 model.normalize_decoder_()
@@ -379,6 +438,9 @@ def fit(
             sparsity_sum += sparsity.item()
             n_batches += 1
         history.steps += n_batches
+        history.dead_latents.append(int((steps_since_fired >= min(config.dead_steps, history.steps)).sum()))
+        if config.aux_k is not None:
+            history.train_aux.append(aux_sum / n_batches)
         train_recon, train_sparsity = recon_sum / n_batches, sparsity_sum / n_batches
         history.train_recon.append(train_recon)
         history.train_sparsity.append(train_sparsity)

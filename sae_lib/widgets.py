@@ -17,7 +17,9 @@ import ipywidgets as W
 import torch
 from matplotlib.figure import Figure
 
+from .dashboard import LatentCodes, dashboard_html, plot_activation_histogram
 from .data import ImageData
+from .language_model import CharTransformer
 from .metrics import baselines, evaluate, reconstruct
 from .model import SparseAutoencoder
 from .penalties import check_rho, check_weight, kl_divergence
@@ -25,7 +27,7 @@ from .plots import SparsityFigure
 from .training import WarmStartTrainer
 
 __all__ = ["BETA_OPTIONS", "LATENT_OPTIONS", "RHO_OPTIONS", "Setting", "SparsityExplorer", "enable_colab_widgets",
-    "kl_curve_widget"]
+    "feature_dashboard_widget", "kl_curve_widget"]
 
 RHO_OPTIONS = (0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.2, 0.3, 0.5)
 #: From no visible effect (β ≤ 1e-4: the code stays dense) to a KL term that swamps reconstruction (β ≥ 1).
@@ -195,3 +197,22 @@ class SparsityExplorer:
         bundle = self.widget._repr_mimebundle_(include=include, exclude=exclude)
         bundle["image/png"] = base64.b64encode(self.current.png).decode()
         return bundle
+
+
+def feature_dashboard_widget(lm: CharTransformer, sae: SparseAutoencoder, codes: LatentCodes, latent: int = 0,
+                             layer: int = 0) -> W.VBox:
+    """A latent picker above its dashboard (top contexts, promoted and suppressed characters) and its histogram."""
+    picker = W.BoundedIntText(value=latent, min=0, max=sae.config.latent_dim - 1, description="latent")
+    page, histogram = W.HTML(), W.Image(format="png")
+
+    def show(change: dict | None = None) -> None:
+        j = int(picker.value)
+        page.value = dashboard_html(lm, sae, codes, j, layer=layer)
+        fig = Figure(figsize=(4, 2.4), dpi=100)
+        plot_activation_histogram(codes, j, ax=fig.add_subplot())
+        fig.tight_layout()
+        histogram.value = _png_bytes(fig, dpi=100)
+
+    picker.observe(show, names="value")
+    show()
+    return W.VBox([picker, W.HBox([page, histogram])])

@@ -61,6 +61,7 @@ RIGHT = {
     "check_l0": l0,
     "check_dead_fraction": dead_fraction,
     "check_class_means": lambda z, y: torch.stack([z[y == c].mean(0) for c in range(int(y.max()) + 1)]),
+    "check_loss_recovered": lambda clean, sae, ablated: (ablated - sae) / (ablated - clean),
 }
 WRONG = {
     "check_zca": lambda x, e: zca_by_hand(x, e) @ torch.linalg.eigh(torch.cov(x.T))[1],  # stops at PCA whitening
@@ -78,6 +79,7 @@ WRONG = {
     "check_variance_explained": lambda x, xh: 1 - ((x - xh) ** 2).mean() / x.var(),
     "check_l0": lambda z, t: (z > t).sum(1).float().mean(),
     "check_dead_fraction": lambda z, t: (z <= t).all(0).sum(),
+    "check_loss_recovered": lambda clean, sae, ablated: (sae - clean) / (ablated - clean),  # the loss *lost*
     "check_class_means": lambda z, y: torch.stack([z[y == c].sum(0) for c in range(int(y.max()) + 1)]),
 }
 
