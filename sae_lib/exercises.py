@@ -194,9 +194,9 @@ PREDICTIONS: dict[str, tuple[str, tuple[str, ...], str]] = {
         "which treats each direction differently."),
     "latent 950's strongest logit effect": (  # notebook 10 (the shipped SAE lm_sae_topk_auxk.pt; a test checks it)
         "_", ("_", "e", "("),
-        "It fires inside ALL-CAPS names (MATCH_KE|YS, UNARY|_CONV): there the next character is an underscore or "
-        "another capital, and its decoder direction pushes exactly those up, `_` most of all. Lower-case letters "
-        "are among the characters it suppresses."),
+        "It fires on the last letter of a word inside an ALL-CAPS name (the Y of MATCH_KEYS, UNARY_CONVERT, "
+        "BUILD_CONST_KEY_MAP), where an underscore or another capital comes next; its decoder direction pushes "
+        "exactly those up, `_` most of all. Lower-case letters are among the characters it suppresses."),
 }
 
 

@@ -204,12 +204,27 @@ def _init_weights(module: nn.Module) -> None:
 
 @torch.no_grad()
 def next_char_loss(model: CharTransformer, ids: Tensor, edit_neurons: Callable | None = None,
-                   batch_size: int = 64) -> float:
-    """Mean next-character cross-entropy (nats/char) over non-overlapping windows of `ids`."""
+                   batch_size: int = 64, replacement: Tensor | None = None, layer: int = 0) -> float:
+    """Mean next-character cross-entropy (nats/char) over non-overlapping windows of `ids`.
+
+    `replacement` [n, d_mlp], rows aligned with `neuron_activations(model, ids, layer)`, is what block `layer`
+    uses in place of its neurons: e.g. an SAE's reconstruction x̂ of those rows, computed once. (A block's
+    neurons depend only on what comes before them, so rows computed from the clean run are the ones it would
+    see.) Give it or `edit_neurons`, not both.
+    """
+    if replacement is not None and edit_neurons is not None:
+        raise ValueError("give edit_neurons or replacement, not both")
     model.eval()
     data = windows(ids, model.config.context).to(next(model.parameters()).device)
+    context = model.config.context
+    if replacement is not None and len(replacement) != len(data) * context:
+        raise ValueError(f"replacement must have {len(data) * context} rows (one per character of the whole windows "
+                         f"of ids), got {len(replacement)}")
     total = 0.0
-    for chunk in data.split(batch_size):
+    for k, chunk in enumerate(data.split(batch_size)):
+        if replacement is not None:
+            rows = replacement[k * batch_size * context:(k * batch_size + len(chunk)) * context]
+            edit_neurons = replace_neurons(layer, lambda h, rows=rows: rows.to(h.device, h.dtype))
         logits = model(chunk[:, :-1], edit_neurons=edit_neurons)
         total += F.cross_entropy(logits.flatten(0, 1), chunk[:, 1:].flatten(), reduction="sum").item()
     return total / (len(data) * model.config.context)

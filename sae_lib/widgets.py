@@ -215,4 +215,4 @@ def feature_dashboard_widget(lm: CharTransformer, sae: SparseAutoencoder, codes:
 
     picker.observe(show, names="value")
     show()
-    return W.VBox([picker, W.HBox([page, histogram])])
+    return W.VBox([picker, page, histogram])

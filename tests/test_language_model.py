@@ -241,3 +241,28 @@ def test_notebook_10_prediction_matches_the_shipped_sae(reading):
     promoted, suppressed = dashboard.logit_effects(model, sae, 950, n=6)
     assert promoted[0][0] == correct
     assert "e" in [c for c, _ in suppressed] and "(" not in [c for c, _ in promoted]
+
+
+def test_spliced_loss_from_precomputed_rows_equals_the_live_splice(reading):
+    """Feeding a block reconstructions computed once equals running the SAE inside the forward pass."""
+    model, sae, ids, neurons = reading
+    ids = ids[:5000]
+    rows = neurons[:len(lm.windows(ids, 128)) * 128]
+    live = lm.next_char_loss(model, ids, lm.replace_neurons(0, lambda h: sae(h)[0]))
+    x_hat = sae(rows)[0]
+    assert lm.next_char_loss(model, ids, replacement=x_hat) == pytest.approx(live, abs=1e-5)
+    assert lm.next_char_loss(model, ids, replacement=rows) == pytest.approx(lm.next_char_loss(model, ids), abs=1e-5)
+    with pytest.raises(ValueError, match="replacement must have"):
+        lm.next_char_loss(model, ids, replacement=x_hat[:-1])
+
+
+def test_dashboard_widget_redraws_for_the_picked_latent(reading):
+    from sae_lib.widgets import feature_dashboard_widget
+
+    model, sae, ids, neurons = reading
+    codes = dashboard.encode_text(model, sae, ids, neurons=neurons)
+    box = feature_dashboard_widget(model, sae, codes, latent=3)
+    picker, page, histogram = box.children
+    assert "latent 3</b>" in page.value and histogram.value[:4] == b"\x89PNG"
+    picker.value = 950
+    assert "latent 950</b>" in page.value
