@@ -45,6 +45,25 @@ class LatentCodes:
         hit = self.indices == j
         return (self.values * hit).sum(dim=1)
 
+    def top(self, k: int) -> tuple[Tensor, Tensor]:
+        """(values, positions), each [k, latent_dim]: every latent's k largest activations and where they are,
+        largest first; a latent active fewer than k times is padded with value 0 at position 0."""
+        rows = torch.arange(len(self.ids))[:, None].expand_as(self.indices).flatten()
+        latents, values = self.indices.flatten().long(), self.values.flatten()
+        keep = values > 0
+        rows, latents, values = rows[keep], latents[keep], values[keep]
+        order = torch.argsort(values, descending=True, stable=True)
+        order = order[torch.argsort(latents[order], stable=True)]  # grouped by latent, largest first within each
+        latents, values, rows = latents[order], values[order], rows[order]
+        counts = torch.bincount(latents, minlength=self.latent_dim)
+        rank = torch.arange(len(latents)) - torch.repeat_interleave(torch.cumsum(counts, 0) - counts, counts)
+        top = rank < k
+        out_values = torch.zeros(k, self.latent_dim, dtype=values.dtype)
+        out_positions = torch.zeros(k, self.latent_dim, dtype=torch.long)
+        out_values[rank[top], latents[top]] = values[top]
+        out_positions[rank[top], latents[top]] = rows[top]
+        return out_values, out_positions
+
     def density(self) -> Tensor:
         """[latent_dim]: the fraction of characters on which each latent fires."""
         counts = torch.bincount(self.indices[self.values > 0].flatten().long(), minlength=self.latent_dim)

@@ -18,11 +18,12 @@ from .model import JumpReLUFunction, SAEConfig, SparseAutoencoder, TopK
 from .penalties import kl_divergence, kl_gradient, mean_activation
 from .training import resampled_weights
 
-__all__ = ["PREDICTIONS", "TUNE", "check_choice", "check_class_means", "check_dead_fraction", "check_dropped_feature",
-    "check_jumprelu_threshold_gradient", "check_kl", "check_kl_gradient", "check_l0", "check_loss_recovered",
-    "check_mean_activation", "check_mmcs", "check_parameter_count", "check_prediction", "check_resampled_weights",
-    "check_shared_direction", "check_steps", "check_top_digits", "check_topk", "check_total_loss", "check_tuned_beta",
-    "check_unit_norm_columns", "check_variance_explained", "check_without_whitening", "check_zca"]
+__all__ = ["PREDICTIONS", "TUNE", "check_choice", "check_class_means", "check_comment_labels", "check_dead_fraction",
+    "check_dropped_feature", "check_jumprelu_threshold_gradient", "check_kl", "check_kl_gradient", "check_l0",
+    "check_loss_recovered", "check_mean_activation", "check_measured_failure", "check_mmcs", "check_parameter_count",
+    "check_prediction", "check_resampled_weights", "check_shared_direction", "check_steps", "check_top_digits",
+    "check_top_precision", "check_topk", "check_total_loss", "check_tuned_beta", "check_unit_norm_columns",
+    "check_variance_explained", "check_without_whitening", "check_zca"]
 
 CASES_RHO = [(0.05, [0.05, 0.2, 0.01]), (0.1, [0.5, 0.9]), (0.3, [0.3, 0.31, 0.02, 0.7])]
 
@@ -197,6 +198,11 @@ PREDICTIONS: dict[str, tuple[str, tuple[str, ...], str]] = {
         "It fires on the last letter of a word inside an ALL-CAPS name (the Y of MATCH_KEYS, UNARY_CONVERT, "
         "BUILD_CONST_KEY_MAP), where an underscore or another capital comes next; its decoder direction pushes "
         "exactly those up, `_` most of all. Lower-case letters are among the characters it suppresses."),
+    "clamping the os latent": (  # notebook 11 (latent 70 of lm_sae_topk_auxk.pt; a test checks its effect)
+        "dots", ("dots", "os", "nothing"),
+        "Its decoder direction promotes `.` more than any other character, and clamping it holds that push on at "
+        "every position, whatever the text: the samples fill with dots. The latent *reads* `os`; writing it does "
+        "not make the model say `os`, it makes the model predict what follows `os`."),
 }
 
 
@@ -465,3 +471,82 @@ def check_loss_recovered(fn: Callable) -> None:
     return _compare("loss recovered", fn, loss_recovered, cases,
                     "Compare how far the SAE's loss is below the ablated loss with how far the clean loss is: "
                     "1 is as good as the real neurons, 0 no better than ablating them, below 0 worse.")
+
+
+# Notebook 11: are the features real?
+_COMMENT_CASES = [
+    "x = 1  # one\n",
+    "# a comment line\ny = '# not a comment'\n",
+    'def f():\n    """# still a docstring"""\n    return 2  # two # three\n',
+]
+
+
+def check_comment_labels(fn: Callable) -> None:
+    """fn(text) → one boolean per character of `text`: True inside a comment (tokenize's COMMENT tokens)."""
+    from .concepts import label_source
+
+    def reference(text: str) -> torch.Tensor:
+        return label_source(text)["comment"]
+
+    def as_bool_tensor(text: str) -> torch.Tensor | object:
+        got = fn(text)
+        if isinstance(got, (list, tuple, np.ndarray)):  # a list or array of booleans is a fine answer too
+            try:
+                return torch.as_tensor(np.asarray(got, dtype=bool))
+            except (TypeError, ValueError):
+                return got
+        return got.bool() if isinstance(got, torch.Tensor) and got.dtype != torch.bool else got
+
+    return _compare("comment labels", as_bool_tensor if callable(fn) else fn, reference,
+                    [(text,) for text in _COMMENT_CASES],
+                    "tokenize.generate_tokens(io.StringIO(text).readline) gives each token's type and its "
+                    "(row, column) start and end; mark the characters of the COMMENT tokens. A # inside a string "
+                    "is part of a STRING token, not a comment.")
+
+
+def _precision_at_k(acts: torch.Tensor, labels: torch.Tensor, k: int) -> torch.Tensor:
+    """The library's specificity of one unit: the share of its k largest (positive) activations that are labelled."""
+    from .concepts import top_precision
+
+    return top_precision(acts[:, None], labels[:, None], k)[0, 0]
+
+
+def check_top_precision(fn: Callable) -> None:
+    """fn(acts, labels, k) → the share of the k largest activations (only those > 0) where labels is True."""
+    g = torch.Generator().manual_seed(21)
+    cases = []
+    for n, k in [(50, 5), (200, 20), (30, 10)]:
+        acts = torch.relu(torch.randn(n, generator=g, dtype=torch.float64))
+        cases.append((acts, torch.rand(n, generator=g) < 0.3, k))
+    acts = torch.zeros(40, dtype=torch.float64)
+    acts[:3] = torch.tensor([3.0, 2.0, 1.0])  # active on only 3 characters: k = 10 counts those 3
+    cases.append((acts, torch.arange(40) < 2, 10))
+    return _compare("top-k precision", fn, _precision_at_k, cases,
+                    "acts.topk(k) gives the positions of the k largest; keep those whose activation is > 0 and "
+                    "take the mean of labels there (as a float).")
+
+
+def check_measured_failure(latent: object, best_precision: object, reason: object) -> None:
+    """The learner's latent that looks meaningful but fails the measurement: PASS when it is a live latent whose
+    best concept holds in under half of its top activations, and a reason is given."""
+    if latent is None or best_precision is None:
+        return _report("a latent that fails the measurement", False, "no answer yet: pick a latent in the picker")
+    if isinstance(latent, bool) or not isinstance(latent, (int, np.integer)):
+        return _report("a latent that fails the measurement", False, f"latent must be an integer, got {latent!r}")
+    precision = _number(best_precision)
+    if precision is None:
+        return _report("a latent that fails the measurement", False,
+                       f"best_precision must be a number, got {_short(best_precision)}")
+    if math.isnan(precision):
+        return _report("a latent that fails the measurement", False,
+                       f"latent {latent} never fires on this text: it is dead, not misleading")
+    if precision >= 0.5:
+        return _report("a latent that fails the measurement", False,
+                       f"latent {latent}'s best concept holds in {precision:.0%} of its top activations: it passes. "
+                       "Look for one whose dashboard tells a story but whose best precision is below 50 %")
+    if not isinstance(reason, str) or len(reason.split()) < 4:
+        return _report("a latent that fails the measurement", False,
+                       "say in a sentence why its dashboard misleads (what it really tracks, or what the labels miss)")
+    _report("a latent that fails the measurement", True)
+    print(f"      latent {latent}: best concept holds in only {precision:.0%} of its top activations. Your reason: "
+          f"{reason}")

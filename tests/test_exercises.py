@@ -1,6 +1,8 @@
 """Each exercise checker passes a right answer, fails wrong or missing ones, and says why."""
 
+import io
 import math
+import tokenize
 
 import numpy as np
 import pytest
@@ -38,6 +40,30 @@ def mmcs_by_hand(true, learned):
     return (t @ lrn.T).max(dim=1).values.mean()
 
 
+def comments_by_hand(text):
+    marks = torch.zeros(len(text), dtype=torch.bool)
+    starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
+    for t in tokenize.generate_tokens(io.StringIO(text).readline):
+        if t.type == tokenize.COMMENT:
+            a = starts[t.start[0] - 1] + t.start[1]
+            marks[a:a + len(t.string)] = True
+    return marks
+
+
+def comments_to_end_of_line(text):  # the common mistake: a # inside a string is not a comment
+    marks, inside = [], False
+    for c in text:
+        inside = (inside or c == "#") and c != "\n"
+        marks.append(inside)
+    return marks  # a list: the checker converts it
+
+
+def precision_by_hand(acts, labels, k):
+    values, positions = acts.topk(k)
+    keep = positions[values > 0]
+    return labels[keep].float().mean()
+
+
 def zca_by_hand(x, epsilon):
     centred = x - x.mean(dim=0)
     eigenvalues, eigenvectors = torch.linalg.eigh(centred.T @ centred / len(x))
@@ -62,6 +88,8 @@ RIGHT = {
     "check_dead_fraction": dead_fraction,
     "check_class_means": lambda z, y: torch.stack([z[y == c].mean(0) for c in range(int(y.max()) + 1)]),
     "check_loss_recovered": lambda clean, sae, ablated: (ablated - sae) / (ablated - clean),
+    "check_comment_labels": comments_by_hand,
+    "check_top_precision": precision_by_hand,
 }
 WRONG = {
     "check_zca": lambda x, e: zca_by_hand(x, e) @ torch.linalg.eigh(torch.cov(x.T))[1],  # stops at PCA whitening
@@ -80,6 +108,8 @@ WRONG = {
     "check_l0": lambda z, t: (z > t).sum(1).float().mean(),
     "check_dead_fraction": lambda z, t: (z <= t).all(0).sum(),
     "check_loss_recovered": lambda clean, sae, ablated: (sae - clean) / (ablated - clean),  # the loss *lost*
+    "check_comment_labels": comments_to_end_of_line,
+    "check_top_precision": lambda acts, labels, k: labels[acts.topk(k).indices].float().mean(),  # counts zeros
     "check_class_means": lambda z, y: torch.stack([z[y == c].sum(0) for c in range(int(y.max()) + 1)]),
 }
 
@@ -231,3 +261,22 @@ def test_tuned_beta_passes_the_tuned_value_and_says_which_way_to_move(mnist, cap
     ex.check_tuned_beta(0, mnist, device="cpu")
     out = capsys.readouterr().out
     assert out.startswith("FAIL") and "raise β" in out
+
+
+def test_comment_labels_accept_a_list_of_booleans(capsys):
+    ex.check_comment_labels(lambda text: comments_by_hand(text).tolist())
+    assert capsys.readouterr().out.startswith("PASS")
+
+
+@pytest.mark.parametrize("latent, precision, reason, verdict", [
+    (12, 0.3, "it fires on spaces in many different places", "PASS"),
+    (12, 0.8, "it fires on spaces in many different places", "passes"),
+    (12, float("nan"), "it fires on spaces in many different places", "dead"),
+    (12, 0.3, "", "say in a sentence"),
+    (None, None, None, "no answer yet"),
+    ("12", 0.3, "it fires on spaces in many places", "must be an integer"),
+    (12, [0.3], "it fires on spaces in many places", "must be a number"),
+])
+def test_measured_failure(latent, precision, reason, verdict, capsys):
+    ex.check_measured_failure(latent, precision, reason)
+    assert verdict in capsys.readouterr().out

@@ -1,0 +1,52 @@
+"""Causal tests of an SAE latent on the course's language model: switch it off (ablation) or hold it at a
+value (clamping, "steering"), and measure what the model then predicts.
+
+The edit changes only latent j's contribution to the neurons and keeps the SAE's reconstruction error,
+h' = h + (v − z_j) · d_j, so that everything the SAE does not capture passes through unchanged and
+the difference is the latent's doing alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+from torch import Tensor
+
+from .language_model import CharTransformer, replace_neurons
+from .model import SparseAutoencoder
+
+__all__ = ["latent_edit", "next_char_probs"]
+
+
+def latent_edit(sae: SparseAutoencoder, j: int, value: float = 0.0, layer: int = 0,
+                only_where_active: bool = False) -> Callable[[int, Tensor], Tensor]:
+    """An `edit_neurons` hook that sets latent j to `value` (0: ablation) at every position, or only where it
+    fires (`only_where_active`), by adding (value − z_j) · d_j to the neurons."""
+    if isinstance(j, bool) or not isinstance(j, int) or not 0 <= j < sae.config.latent_dim:
+        raise ValueError(f"latent must be an integer from 0 to {sae.config.latent_dim - 1}, got {j!r}")
+    direction = sae.dictionary[j].detach()
+
+    def edit(h: Tensor) -> Tensor:
+        z_j = sae.encode(h)[:, j]
+        target = torch.full_like(z_j, value)
+        if only_where_active:
+            target = torch.where(z_j > 0, target, z_j)
+        return h + (target - z_j)[:, None] * direction.to(h)
+
+    return replace_neurons(layer, edit)
+
+
+@torch.no_grad()
+def next_char_probs(model: CharTransformer, ids: Tensor, positions: list[int] | Tensor,
+                    edit_neurons: Callable | None = None) -> Tensor:
+    """[len(positions), vocab]: the model's next-character probabilities at each position of `ids`, each read
+    with the (up to) context − 1 characters before it, as in the windows the model saw in training."""
+    model.eval()
+    context = model.config.context
+    rows = []
+    for p in torch.as_tensor(positions).tolist():
+        window = ids[max(0, p - context + 1):p + 1]
+        logits = model(window[None], edit_neurons=edit_neurons)[0, -1]
+        rows.append(logits.softmax(-1))
+    return torch.stack(rows)

@@ -1,0 +1,89 @@
+"""Exact concept labels from tokenize, and the specificity and sparse-probing measures built on them."""
+
+import pytest
+import torch
+
+from sae_lib import concepts as C
+
+SOURCE = '''# ---- Lib/x.py ----
+class Foo:
+    """Doc with # no comment."""
+    def bar(self, x=12):
+        y = self.value + f(x, [1, 2])  # note
+        return "s#" + y
+'''
+
+
+def marked(name: str, labels: C.ConceptLabels, text: str = SOURCE) -> str:
+    return "".join(c for c, on in zip(text, labels[name].tolist()) if on)
+
+
+@pytest.fixture(scope="module")
+def labels():
+    return C.label_source(SOURCE, tokens=["self", "return"])
+
+
+def test_strings_docstrings_and_comments_are_told_apart(labels):
+    assert marked("docstring", labels) == '"""Doc with # no comment."""'
+    assert marked("string", labels) == '"s#"'
+    assert marked("comment", labels) == "# ---- Lib/x.py ----# note"  # a # inside a string is not a comment
+
+
+def test_brackets_indentation_numbers_and_names(labels):
+    assert marked("in brackets", labels) == "self, x=12)x, [1, 2])"
+    assert marked("indentation", labels) == " " * (4 + 4 + 8 + 8)
+    assert marked("number", labels) == "1212"
+    assert marked("def/class name", labels) == "Foobar"
+    assert marked("attribute of self", labels) == "value"
+    assert marked("token:self", labels) == "selfself"
+    assert marked("token:return", labels) == "return"
+    assert labels.matrix.shape == (len(SOURCE), len(C.SYNTAX) + 2)
+    assert labels.base_rates()[labels.names.index("token:return")] == pytest.approx(6 / len(SOURCE))
+
+
+def test_a_file_that_does_not_tokenize_keeps_its_other_files_labels():
+    broken = "# ---- Lib/a.py ----\nx = (1,\n# ---- Lib/b.py ----\ny = 'ok'  # fine\n"
+    labels = C.label_source(broken)
+    assert marked("string", labels, broken) == "'ok'"
+    assert marked("comment", labels, broken).endswith("# fine")
+
+
+def test_bad_tokens_and_unknown_concepts_are_named():
+    with pytest.raises(ValueError, match="keywords or identifiers"):
+        C.label_source("x = 1\n", tokens=["not a name"])
+    with pytest.raises(KeyError, match="no concept 'strings'"):
+        C.label_source("x = 1\n")["strings"]
+
+
+def test_frequent_names():
+    assert C.frequent_names("self.a = self.b\nreturn self\n", 2) == ["self", "a"]
+
+
+def test_precision_of_top_by_hand():
+    acts = torch.tensor([[0.0, 1.0], [3.0, 0.0], [2.0, 5.0], [1.0, 0.0]])
+    labels = torch.tensor([[True], [True], [False], [True]])
+    p = C.top_precision(acts, labels, k=2)
+    assert p[0, 0] == pytest.approx(0.5)  # unit 0's top two are rows 1 (labelled) and 2 (not)
+    assert p[1, 0] == pytest.approx(0.5)  # unit 1 is active on rows 2 and 0 only
+    dead = C.top_precision(torch.zeros(4, 1), labels, k=2)
+    assert dead.isnan().all()
+
+
+def test_either_sign_scores_a_neuron_on_its_better_side():
+    acts = torch.tensor([[-3.0], [-2.0], [1.0], [2.0]])
+    labels = torch.tensor([[True], [True], [False], [False]])
+    assert C.top_precision(acts, labels, k=2)[0, 0] == 0.0
+    assert C.top_precision(acts, labels, k=2, either_sign=True)[0, 0] == 1.0
+
+
+def test_sparse_probe_finds_the_informative_unit():
+    g = torch.Generator().manual_seed(0)
+    y = torch.rand(6000, generator=g) < 0.1
+    features = torch.randn(6000, 20, generator=g)
+    features[:, 7] += 3 * y  # unit 7 carries the concept
+    assert C.sparse_probe_f1(features, y, k=1) > 0.9
+    assert C.sparse_probe_f1(torch.randn(6000, 20, generator=g), y, k=1) < 0.7
+    with pytest.raises(ValueError, match="k must be an integer from 1 to 20, got 0"):
+        C.sparse_probe_f1(features, y, k=0)
+    with pytest.raises(ValueError, match="at least 10 positives"):
+        C.sparse_probe_f1(features, torch.zeros(6000, dtype=torch.bool), k=1)
