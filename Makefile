@@ -39,6 +39,7 @@ bench: $(STAMP)  ## measure, print, and write the results into README.md
 	$(BIN)/python benchmarks/neural_dictionary.py
 	$(BIN)/python benchmarks/modern_architectures.py
 	$(BIN)/python benchmarks/language_model.py
+	$(BIN)/python benchmarks/interpretability.py
 	$(BIN)/python benchmarks/notebook_runtime.py
 
 clean:

@@ -17,7 +17,6 @@ import sys
 import time
 from pathlib import Path
 
-import torch
 from report import publish
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,17 +30,6 @@ SEEDS = (0, 1, 2)
 LEARNING_RATES = (1e-3, 3e-3)
 SWEEP_STEPS = 2000
 SWEEP_HELD_OUT_CHARS = 100_000
-
-
-def ngram_loss(train_ids: torch.Tensor, test_ids: torch.Tensor, order: int) -> float:
-    """Held-out cross-entropy (nats/char) of add-one-smoothed unigram (order 1) or bigram (order 2) counts."""
-    v = len(lm.VOCAB)
-    if order == 1:
-        p = (torch.bincount(train_ids, minlength=v) + 1.0) / (len(train_ids) + v)
-        return -p.log()[test_ids].mean().item()
-    counts = torch.bincount(train_ids[:-1] * v + train_ids[1:], minlength=v * v).view(v, v) + 1.0
-    p = counts / counts.sum(dim=1, keepdim=True)
-    return -p.log()[test_ids[:-1], test_ids[1:]].mean().item()
 
 
 def fidelity_row(name: str, f: dict) -> str:
@@ -61,19 +49,22 @@ def main() -> None:
              f"{meta['seconds'] / 60:.1f} min by `scripts/train_language_model.py`), cross-entropy on the "
              f"{len(held_out):,} held-out characters:", "",
              "| model | nats/char | bits/char |", "|---|---:|---:|"]
-    for name, value in [("unigram counts", ngram_loss(corpus.train_ids, held_out, 1)),
-                        ("bigram counts", ngram_loss(corpus.train_ids, held_out, 2)), ("CharTransformer", loss)]:
+    for name, value in [("unigram counts", lm.ngram_loss(corpus.train_ids, held_out, 1)),
+                        ("bigram counts", lm.ngram_loss(corpus.train_ids, held_out, 2)), ("CharTransformer", loss)]:
         lines.append(f"| {name} | {value:.3f} | {value / 0.693147:.3f} |")
 
     neurons = lm.neuron_activations(model, held_out)
     header = ["| SAE | L_sae | loss recovered (zero-abl.) | loss recovered (mean-abl.) | L0 | normalised MSE | dead | "
               "dense |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
-    lines += ["", f"**The shipped SAEs** (512 → {SAE_CONFIG.latent_dim:,}, TopK k = {SAE_CONFIG.k}, "
-              f"{TRAIN_CONFIG.steps:,}+ steps of {TRAIN_CONFIG.batch_size}) on the same text; L_clean "
+    lines += ["", f"**The shipped SAEs** (512 neurons → latents, TopK k = {SAE_CONFIG.k}, {TRAIN_CONFIG.steps:,}+ "
+              f"steps of {TRAIN_CONFIG.batch_size}; all but `lm_sae_topk.pt` with AuxK) on the same text; L_clean "
               f"{loss:.3f} nats/char:", "", *header]
-    for name in SAES:
-        f = metrics.lm_fidelity(model, checkpoint.load_asset(name), held_out, neurons=neurons)
-        lines.append(fidelity_row(f"`{name}`", f))
+    for name, (lm_file, model_config, _) in SAES.items():
+        if lm_file != lm.PRETRAINED_FILE:  # the random-transformer control is chapter 11's, not a stand-in
+            continue
+        sae = checkpoint.load_asset(name)
+        f = metrics.lm_fidelity(model, sae, held_out, neurons=neurons)
+        lines.append(fidelity_row(f"`{name}` ({model_config.latent_dim:,} latents)", f))
         print(lines[-1], flush=True)
     zero_loss, mean_loss = f["loss_zero_ablated"], f["loss_mean_ablated"]
     lines += ["", f"Zero-ablating the neurons gives {zero_loss:.3f} nats/char, mean-ablating them {mean_loss:.3f}."]

@@ -25,8 +25,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from torch import Tensor
 
-__all__ = ["SYNTAX", "ConceptLabels", "frequent_names", "label_source", "precision_of_top", "sparse_probe_f1",
-    "top_precision"]
+__all__ = ["ConceptLabels", "SYNTAX", "char_explained_precision", "frequent_names", "label_source", "precision_of_top",
+    "sparse_probe_f1", "top_precision"]
 
 #: The syntactic concepts, in the order of ConceptLabels.matrix's first columns.
 SYNTAX = ("string", "docstring", "comment", "indentation", "in brackets", "number", "def/class name",
@@ -162,6 +162,68 @@ def precision_of_top(values: Tensor, positions: Tensor, labels: Tensor) -> Tenso
     return torch.where(count > 0, hits.sum(dim=0) / count.clamp_min(1), torch.nan)
 
 
+def char_explained_precision(values: Tensor, positions: Tensor, ids: Tensor, labels: Tensor) -> Tensor:
+    """[units, concepts]: the precision that the *characters* at each unit's top positions explain on their own:
+    the mean over those positions of P(concept | that character), estimated on the whole labelled text.
+
+    A unit that fires on `#` scores high for "comment" without knowing anything a character lookup does not;
+    its precision minus this is what it adds from context.
+    """
+    n = len(labels)
+    ids = ids[:n].long()
+    counts = torch.zeros(int(ids.max()) + 1, labels.shape[1]).index_add_(0, ids, labels.float())
+    p_concept = counts / torch.bincount(ids, minlength=len(counts)).clamp_min(1)[:, None].float()
+    active = (values > 0).float()
+    explained = p_concept[ids[positions]] * active[..., None]  # [k, units, concepts]
+    count = active.sum(dim=0)[:, None]
+    return torch.where(count > 0, explained.sum(dim=0) / count.clamp_min(1), torch.nan)
+
+
+@dataclass
+class BestConcepts:
+    """Each unit's best concept by top-k precision: `concept` (index into the labels' names), `precision`, and
+    `explained`, the part of that precision the characters alone explain (`char_explained_precision`);
+    NaN precision for a unit never active."""
+
+    concept: Tensor
+    precision: Tensor
+    explained: Tensor
+
+    @property
+    def beyond_char(self) -> Tensor:
+        """precision − explained: what a unit's specificity owes to context rather than to its characters."""
+        return self.precision - self.explained
+
+    def share(self, threshold: float, beyond_char: bool = False) -> float:
+        """The share of live units whose (beyond-character) precision is at least `threshold`."""
+        score = self.beyond_char if beyond_char else self.precision
+        live = ~self.precision.isnan()
+        return float((score[live] >= threshold).float().mean())
+
+
+def best_concepts(values: Tensor, positions: Tensor, ids: Tensor, labels: Tensor) -> BestConcepts:
+    """Every unit's best concept and its top-k precision, from its top activations (`values`, `positions`)."""
+    precision = precision_of_top(values, positions, labels)
+    best = precision.nan_to_num(-1.0).max(dim=1)
+    explained = char_explained_precision(values, positions, ids, labels).gather(1, best.indices[:, None])[:, 0]
+    live = ~precision.isnan().all(dim=1)
+    nan = torch.full_like(best.values, torch.nan)
+    return BestConcepts(best.indices, torch.where(live, best.values, nan), torch.where(live, explained, nan))
+
+
+def best_concepts_of_neurons(acts: Tensor, k: int, ids: Tensor, labels: Tensor) -> BestConcepts:
+    """`best_concepts` for units with no "off" (neurons): each scored on its k largest or its k most negative
+    values, whichever side gives the better best concept (a neuron's sign carries no meaning)."""
+    sides = []
+    for sign in (1.0, -1.0):
+        _, positions = (sign * acts).topk(min(k, len(acts)), dim=0)
+        sides.append(best_concepts(torch.ones(positions.shape), positions, ids, labels))
+    negative = sides[1].precision > sides[0].precision
+    pick = lambda a, b: torch.where(negative, b, a)  # noqa: E731
+    return BestConcepts(pick(sides[0].concept, sides[1].concept), pick(sides[0].precision, sides[1].precision),
+                        pick(sides[0].explained, sides[1].explained))
+
+
 def top_precision(acts: Tensor, labels: Tensor, k: int = 50, either_sign: bool = False) -> Tensor:
     """[units, concepts]: for each unit (a column of `acts` [n, units]), the share of its k largest activations
     where each concept holds (`precision_of_top`). `either_sign`: a unit is scored on its k largest or its k
@@ -177,8 +239,10 @@ def top_precision(acts: Tensor, labels: Tensor, k: int = 50, either_sign: bool =
     return torch.where(better[:, None], scores[1], scores[0])
 
 
-def sparse_probe_f1(features: Tensor, y: Tensor, k: int, n_per_class: int = 2000, seed: int = 0) -> float:
-    """Test F1 of a k-sparse logistic probe for the labels y [n] on `features` [n, units].
+def sparse_probe_f1(features: Tensor, y: Tensor, k: int | tuple[int, ...], n_per_class: int = 2000,
+                    seed: int = 0) -> float | list[float]:
+    """Test F1 of a k-sparse logistic probe for the labels y [n] on `features` [n, units] (a list, one per k,
+    when k is a tuple: the sample and the ranking of units are then shared).
 
     As SAEBench does: a balanced sample (up to n_per_class positives and as many negatives, drawn with
     `seed`) is split in halves; on the training half the k units whose means differ most between the
@@ -186,22 +250,36 @@ def sparse_probe_f1(features: Tensor, y: Tensor, k: int, n_per_class: int = 2000
     Balancing makes a rare concept and a common one comparable (on the raw text a rare concept's F1 is
     dominated by its many negatives).
     """
-    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= features.shape[1]:
-        raise ValueError(f"k must be an integer from 1 to {features.shape[1]}, got {k!r}")
+    ks = k if isinstance(k, tuple) else (k,)
+    for one in ks:
+        if isinstance(one, bool) or not isinstance(one, int) or not 1 <= one <= features.shape[1]:
+            raise ValueError(f"k must be an integer from 1 to {features.shape[1]}, got {one!r}")
     y = y.bool()
     generator = torch.Generator().manual_seed(seed)
     positives, negatives = torch.nonzero(y)[:, 0], torch.nonzero(~y)[:, 0]
     per_class = min(n_per_class, len(positives), len(negatives))
     if per_class < 10:
         raise ValueError(f"need at least 10 positives and 10 negatives, got {len(positives)} and {len(negatives)}")
-    picks = [group[torch.randperm(len(group), generator=generator)[:per_class]] for group in (positives, negatives)]
+    picks = [group[torch.randperm(len(group), generator=generator)[:per_class]]
+             for group in (positives, negatives)]
     half = per_class // 2
     train = torch.cat([p[:half] for p in picks])
     test = torch.cat([p[half:] for p in picks])
     x_train, y_train = features[train].float(), y[train]
+    x_test, y_test = features[test].float(), y[test].numpy()
     gap = (x_train[y_train].mean(dim=0) - x_train[~y_train].mean(dim=0)).abs()
-    chosen = gap.topk(k).indices
-    probe = LogisticRegression(max_iter=1000)
-    probe.fit(x_train[:, chosen].numpy(), y_train.numpy())
-    predicted = probe.predict(features[test][:, chosen].float().numpy())
-    return float(f1_score(y[test].numpy(), predicted, zero_division=0.0))
+    ranked = gap.argsort(descending=True)
+    scores = []
+    for one in ks:
+        chosen = ranked[:one]
+        probe = LogisticRegression(max_iter=1000).fit(x_train[:, chosen].numpy(), y_train.numpy())
+        scores.append(float(f1_score(y_test, probe.predict(x_test[:, chosen].numpy()), zero_division=0.0)))
+    return scores if isinstance(k, tuple) else scores[0]
+
+
+def coverage_table(features: Tensor, labels: ConceptLabels, names: list[str], ks: tuple[int, ...] = (1, 2, 5),
+                   seed: int = 0) -> Tensor:
+    """[len(names), len(ks)]: `sparse_probe_f1` of each named concept with each k, on `features` [n, units]
+    (labels beyond row n are ignored)."""
+    n = len(features)
+    return torch.tensor([sparse_probe_f1(features, labels[name][:n], tuple(ks), seed=seed) for name in names])

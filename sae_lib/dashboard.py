@@ -10,7 +10,7 @@ stored sparsely, so that any latent's dashboard then takes milliseconds.
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import matplotlib.pyplot as plt
 import torch
@@ -38,12 +38,28 @@ class LatentCodes:
     indices: Tensor
     values: Tensor
     latent_dim: int
+    _by_latent: tuple[Tensor, Tensor, Tensor] | None = field(default=None, init=False, repr=False)
+
+    def _grouped(self) -> tuple[Tensor, Tensor, Tensor]:
+        """(rows, values, starts): the non-zero entries sorted by latent; latent j's are starts[j]:starts[j + 1].
+        Computed once, so that reading one latent costs its own firings, not a pass over the whole text."""
+        if self._by_latent is None:
+            rows = torch.arange(len(self.ids))[:, None].expand_as(self.indices).flatten()
+            latents, values = self.indices.flatten().long(), self.values.flatten()
+            keep = values > 0
+            order = torch.argsort(latents[keep], stable=True)
+            counts = torch.bincount(latents[keep], minlength=self.latent_dim)
+            starts = torch.cat([torch.zeros(1, dtype=torch.long), torch.cumsum(counts, 0)])
+            self._by_latent = (rows[keep][order], values[keep][order], starts)
+        return self._by_latent
 
     def latent(self, j: int) -> Tensor:
         """Latent j's activation on every character [n] (0 where it is off)."""
         _check_latent(j, self.latent_dim)
-        hit = self.indices == j
-        return (self.values * hit).sum(dim=1)
+        rows, values, starts = self._grouped()
+        dense = torch.zeros(len(self.ids), dtype=self.values.dtype)
+        dense[rows[starts[j]:starts[j + 1]]] = values[starts[j]:starts[j + 1]]
+        return dense
 
     def top(self, k: int) -> tuple[Tensor, Tensor]:
         """(values, positions), each [k, latent_dim]: every latent's k largest activations and where they are,

@@ -156,8 +156,8 @@ def check_choice(name: str, answer: object, correct: str, options: tuple[str, ..
     text = str(answer).strip().lower()
     if text not in [o.lower() for o in options]:
         return _report(name, False, f"{answer!r} is not one of {', '.join(map(repr, options))}")
-    if text != correct.lower():
-        return _report(name, False, f"not {answer!r}. {why}")
+    if text != correct.lower():  # the explanation names the right option, so it waits for a right answer
+        return _report(name, False, f"not {answer!r}: look again at what the question rests on, then answer again")
     _report(name, True)
     print(f"      {why}")
 
@@ -193,11 +193,11 @@ PREDICTIONS: dict[str, tuple[str, tuple[str, ...], str]] = {
         "loss, so little trains them: the filters come out noisier and less oriented. The units do not die "
         "(the KL penalty only sets how often they fire), and no rescaling of the input undoes whitening, "
         "which treats each direction differently."),
-    "latent 950's strongest logit effect": (  # notebook 10 (the shipped SAE lm_sae_topk_auxk.pt; a test checks it)
-        "_", ("_", "e", "("),
-        "It fires on the last letter of a word inside an ALL-CAPS name (the Y of MATCH_KEYS, UNARY_CONVERT, "
-        "BUILD_CONST_KEY_MAP), where an underscore or another capital comes next; its decoder direction pushes "
-        "exactly those up, `_` most of all. Lower-case letters are among the characters it suppresses."),
+    "what latent 950 promotes": (  # notebook 10 (the shipped SAE lm_sae_topk_auxk.pt; a test checks it)
+        "capitals", ("capitals", "lowercase", "bracket"),
+        "It fires on the letters of ALL-CAPS names (the E and Y of KEY in MATCH_KEYS and BUILD_CONST_KEY_MAP, the "
+        "Y of UNARY), where an underscore or another capital comes next: its decoder direction pushes `_` and "
+        "capital letters up about equally, and lower-case letters down."),
     "clamping the os latent": (  # notebook 11 (latent 70 of lm_sae_topk_auxk.pt; a test checks its effect)
         "dots", ("dots", "os", "nothing"),
         "Its decoder direction promotes `.` more than any other character, and clamping it holds that push on at "

@@ -13,10 +13,10 @@ from collections.abc import Callable
 import torch
 from torch import Tensor
 
-from .language_model import CharTransformer, replace_neurons
+from .language_model import VOCAB, CharTransformer, replace_neurons
 from .model import SparseAutoencoder
 
-__all__ = ["latent_edit", "next_char_probs"]
+__all__ = ["ablation_effect", "latent_edit", "next_char_probs", "promoting_latent"]
 
 
 def latent_edit(sae: SparseAutoencoder, j: int, value: float = 0.0, layer: int = 0,
@@ -50,3 +50,18 @@ def next_char_probs(model: CharTransformer, ids: Tensor, positions: list[int] | 
         logits = model(window[None], edit_neurons=edit_neurons)[0, -1]
         rows.append(logits.softmax(-1))
     return torch.stack(rows)
+
+
+def promoting_latent(model: CharTransformer, sae: SparseAutoencoder, char: str, layer: int = 0) -> int:
+    """The latent whose decoder direction promotes `char` most (`CharTransformer.neuron_logit_weights`)."""
+    with torch.no_grad():
+        return int((sae.dictionary @ model.neuron_logit_weights(layer))[:, VOCAB.index(char)].argmax())
+
+
+def ablation_effect(model: CharTransformer, sae: SparseAutoencoder, ids: Tensor, j: int, positions: list[int],
+                    char: str, layer: int = 0) -> tuple[Tensor, Tensor]:
+    """(P(next = char) as it is, P(next = char) with latent j ablated) at each of `positions`."""
+    c = VOCAB.index(char)
+    clean = next_char_probs(model, ids, positions)[:, c]
+    ablated = next_char_probs(model, ids, positions, latent_edit(sae, j, 0.0, layer))[:, c]
+    return clean, ablated

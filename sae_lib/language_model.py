@@ -25,8 +25,8 @@ from torch import Tensor, nn
 
 from .checkpoint import asset_path, file_digest, verify_asset
 
-__all__ = ["CORPUS_FILE", "PRETRAINED_FILE", "UNKNOWN", "VOCAB", "CharTransformer", "Corpus", "LMConfig",
-    "LMTrainConfig", "decode", "encode", "load_corpus", "load_pretrained", "neuron_activations", "next_char_loss",
+__all__ = ["CORPUS_FILE", "CharTransformer", "Corpus", "LMConfig", "LMTrainConfig", "PRETRAINED_FILE", "UNKNOWN",
+    "VOCAB", "decode", "encode", "load_corpus", "load_pretrained", "neuron_activations", "next_char_loss", "ngram_loss",
     "random_windows", "replace_neurons", "sample", "save_pretrained", "train_language_model", "windows"]
 
 #: Newline, the 95 printable ASCII characters, and UNKNOWN (DEL) standing for everything else.
@@ -183,12 +183,15 @@ class CharTransformer(nn.Module):
         return self.unembed(self.ln_final(x))
 
     def neuron_logit_weights(self, layer: int = -1) -> Tensor:
-        """[d_mlp, vocab]: each neuron's direct effect on the logits, through fc_out, the final LN's gain and
-        the unembedding (the LN's centring included, its division by the residual's norm left out)."""
+        """[d_mlp, vocab]: each neuron's effect on the logits through fc_out, the final LN's gain and the
+        unembedding (the LN's centring included, its division by the residual's norm left out), centred over
+        the vocabulary: softmax ignores a shift shared by every character. In a one-block model this is the
+        only path from the MLP to the logits."""
         block = self.blocks[layer]
         w = block.fc_out.weight.T  # [d_mlp, d_model]: what each neuron writes to the residual stream
         w = w - w.mean(dim=1, keepdim=True)  # LayerNorm removes the mean over d_model
-        return (w * self.ln_final.weight) @ self.unembed.weight.T
+        logits = (w * self.ln_final.weight) @ self.unembed.weight.T
+        return logits - logits.mean(dim=1, keepdim=True)  # softmax ignores a shift shared by every character
 
     def extra_repr(self) -> str:
         return f"n_params={sum(p.numel() for p in self.parameters()):,}"
@@ -252,6 +255,20 @@ def replace_neurons(layer: int, fn: Callable[[Tensor], Tensor]) -> Callable[[int
             return neurons
         return fn(neurons.flatten(0, 1)).reshape(neurons.shape)
     return edit
+
+
+def ngram_loss(train_ids: Tensor, test_ids: Tensor, order: int) -> float:
+    """Held-out cross-entropy (nats/char) of add-one-smoothed character counts: unigram (order 1) or bigram
+    (order 2, the next character given the current one). The honest baselines for a character model."""
+    v = len(VOCAB)
+    if order == 1:
+        p = (torch.bincount(train_ids, minlength=v) + 1.0) / (len(train_ids) + v)
+        return -p.log()[test_ids].mean().item()
+    if order != 2:
+        raise ValueError(f"order must be 1 or 2, got {order!r}")
+    counts = torch.bincount(train_ids[:-1] * v + train_ids[1:], minlength=v * v).view(v, v) + 1.0
+    p = counts / counts.sum(dim=1, keepdim=True)
+    return -p.log()[test_ids[:-1], test_ids[1:]].mean().item()
 
 
 @torch.no_grad()

@@ -239,6 +239,11 @@ def loss_recovered(loss_clean: float, loss_spliced: float, loss_ablated: float) 
     return (loss_ablated - loss_spliced) / gap
 
 
+def _recovered_or_nan(loss_clean: float, loss_spliced: float, loss_ablated: float) -> float:
+    """loss_recovered, or NaN where ablating does not raise the loss (an untrained model: nothing to recover)."""
+    return loss_recovered(loss_clean, loss_spliced, loss_ablated) if loss_ablated > loss_clean else float("nan")
+
+
 @torch.no_grad()
 def lm_fidelity(lm: CharTransformer, sae: SparseAutoencoder, ids: Tensor, layer: int = 0,
                 neurons: Tensor | None = None, anchors: dict[str, float] | None = None) -> dict[str, float]:
@@ -246,9 +251,10 @@ def lm_fidelity(lm: CharTransformer, sae: SparseAutoencoder, ids: Tensor, layer:
 
     Next-character cross-entropy (nats/char) of the clean model, with the SAE's reconstruction spliced in,
     and with the neurons zero-ablated or mean-ablated (replaced by their mean over `ids`); the loss
-    recovered against each ablation; and the reconstruction and sparsity metrics of `evaluate` on the
-    neurons. Pass `neurons` (from `neuron_activations`) and `anchors` (from `lm_anchor_losses`) when they
-    are already computed: comparing several SAEs on one text then costs one SAE pass each.
+    recovered against each ablation (NaN where the ablation does not raise the loss, as in an untrained
+    model); and the reconstruction and sparsity metrics of `evaluate` on the neurons. Pass `neurons` (from
+    `neuron_activations`) and `anchors` (from `lm_anchor_losses`) when they are already computed: comparing
+    several SAEs on one text then costs one SAE pass each.
     """
     sae.eval()
     neurons = neuron_activations(lm, ids, layer) if neurons is None else neurons
@@ -259,8 +265,8 @@ def lm_fidelity(lm: CharTransformer, sae: SparseAutoencoder, ids: Tensor, layer:
     threshold = default_threshold(sae.config.latent_activation)
     x = neurons.to(x_hat.device)
     return dict(loss_clean=clean, loss_sae=spliced, loss_zero_ablated=zero, loss_mean_ablated=mean,
-                loss_recovered=loss_recovered(clean, spliced, zero),
-                loss_recovered_mean=loss_recovered(clean, spliced, mean),
+                loss_recovered=_recovered_or_nan(clean, spliced, zero),
+                loss_recovered_mean=_recovered_or_nan(clean, spliced, mean),
                 normalized_mse=normalized_mse(x, x_hat), variance_explained=variance_explained(x, x_hat),
                 l0=l0(z, threshold), dead_fraction=dead_fraction(z, threshold),
                 dense_fraction=dense_fraction(z, threshold))

@@ -80,8 +80,10 @@ class TrainConfig:
     l0_lambda: float = 1e-3
     resample_every: int | None = None
     #: AuxK (Gao et al. 2024; TopK and BatchTopK models): the aux_k dead latents with the largest
-    #: pre-activations reconstruct the residual x − x̂, weighted by aux_coef, so dead latents get a gradient at
-    #: every step. A latent is dead when it has not fired for `dead_steps` optimiser steps.
+    #: pre-activations reconstruct the residual x − x̂, so dead latents get a gradient at every step. Its
+    #: normalised error is weighted aux_coef relative to the variance-normalised reconstruction error, as in
+    #: Gao et al. A latent is dead when it has not fired for `dead_steps` optimiser steps (dead_steps ×
+    #: batch_size inputs; Gao et al. use 10 million tokens).
     aux_k: int | None = None
     aux_coef: float = 1 / 32
     dead_steps: int = 200
@@ -418,7 +420,10 @@ def fit(
                 steps_since_fired[(z != 0).any(dim=0)] = 0
             if config.aux_k is not None:
                 aux = auxk_loss(model, x_flat, pre, x_hat, steps_since_fired >= config.dead_steps, config.aux_k)
-                total = total + config.aux_coef * aux
+                # Gao et al. weigh two *normalised* errors; ours is a raw MSE, so the aux term is scaled by the
+                # batch's variance to keep aux_coef's meaning (1/32 of a variance-normalised reconstruction error)
+                scale = x_flat.detach().var(dim=0).mean()
+                total = total + config.aux_coef * scale * aux
                 aux_sum += aux.item()
             value = total.item()
             first_loss = value if first_loss is None else first_loss

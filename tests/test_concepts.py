@@ -87,3 +87,13 @@ def test_sparse_probe_finds_the_informative_unit():
         C.sparse_probe_f1(features, y, k=0)
     with pytest.raises(ValueError, match="at least 10 positives"):
         C.sparse_probe_f1(features, torch.zeros(6000, dtype=torch.bool), k=1)
+
+
+def test_char_explained_precision_is_what_a_character_lookup_knows():
+    ids = torch.tensor([0, 1, 0, 1, 2, 2])
+    labels = torch.tensor([[True], [False], [True], [True], [False], [False]])  # P(label | 0) = 1, | 1) = 0.5, | 2) = 0
+    values = torch.tensor([[2.0, 1.0], [1.0, 0.0]])
+    positions = torch.tensor([[0, 4], [1, 5]])
+    explained = C.char_explained_precision(values, positions, ids, labels)
+    assert explained[0, 0] == pytest.approx((1.0 + 0.5) / 2)  # unit 0 fires on characters 0 and 1
+    assert explained[1, 0] == pytest.approx(0.0)  # unit 1 fires once, on character 2

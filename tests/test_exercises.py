@@ -200,7 +200,7 @@ def test_choice_questions(answer, verdict, capsys):
 
 
 @pytest.mark.parametrize("question", sorted(ex.PREDICTIONS))
-def test_every_prediction_passes_its_answer_and_explains_a_wrong_one(question, capsys):
+def test_every_prediction_passes_its_answer_and_keeps_the_explanation_from_a_wrong_one(question, capsys):
     correct, options, why = ex.PREDICTIONS[question]
     assert correct in options and why
     ex.check_prediction(question, f" {correct.upper()} ")
@@ -208,7 +208,8 @@ def test_every_prediction_passes_its_answer_and_explains_a_wrong_one(question, c
     assert out.startswith(f"PASS  {question}") and why in out
     wrong = next(o for o in options if o != correct)
     ex.check_prediction(question, wrong)
-    assert capsys.readouterr().out == f"FAIL  {question}: not {wrong!r}. {why}\n"
+    out = capsys.readouterr().out
+    assert out.startswith(f"FAIL  {question}: not {wrong!r}") and why not in out  # it would name the answer
     for mistake in (None, 3, ["a"], "none of these"):
         ex.check_prediction(question, mistake)
         out = capsys.readouterr().out

@@ -2,6 +2,7 @@
 scripts, and reading it with an SAE (loss recovered, dashboards)."""
 
 import json
+import math
 import shutil
 import subprocess
 import sys
@@ -140,7 +141,8 @@ def test_damaged_assets_are_refused(tmp_path, monkeypatch):
 
 def test_every_shipped_asset_matches_its_checksum_and_is_packaged():
     sums = json.loads(checkpoint.asset_path("checksums.json").read_text())
-    assert {lm.PRETRAINED_FILE, "lm_sae_topk_auxk.pt", "lm_sae_topk.pt"} <= set(sums)
+    assert {lm.PRETRAINED_FILE, "lm_sae_topk_auxk.pt", "lm_sae_topk.pt", "lm_sae_256.pt", "lm_sae_4096.pt",
+            "lm_sae_random_lm.pt", "char_transformer_random.pt"} <= set(sums)
     for name in sums:
         checkpoint.verify_asset(name)
     pyproject = (ROOT / "pyproject.toml").read_text()
@@ -149,7 +151,8 @@ def test_every_shipped_asset_matches_its_checksum_and_is_packaged():
 
 @pytest.mark.parametrize("script, files", [
     ("train_language_model.py", [lm.PRETRAINED_FILE]),
-    ("train_lm_saes.py", ["lm_sae_topk_auxk.pt", "lm_sae_topk.pt"]),
+    ("train_lm_saes.py", ["lm_sae_topk_auxk.pt", "lm_sae_topk.pt", "lm_sae_256.pt", "lm_sae_4096.pt",
+                          "lm_sae_random_lm.pt", "char_transformer_random.pt"]),
 ])
 def test_asset_scripts_train_a_few_steps(tmp_path, script, files):
     quick = ["--held-out-chars", "20000"] + (["--train-chars", "20000"] if script == "train_lm_saes.py" else [])
@@ -237,10 +240,20 @@ def test_notebook_10_prediction_matches_the_shipped_sae(reading):
     from sae_lib.exercises import PREDICTIONS
 
     model, sae, _, _ = reading
-    correct, options, _ = PREDICTIONS["latent 950's strongest logit effect"]
+    assert PREDICTIONS["what latent 950 promotes"][0] == "capitals"
     promoted, suppressed = dashboard.logit_effects(model, sae, 950, n=6)
-    assert promoted[0][0] == correct
-    assert "e" in [c for c, _ in suppressed] and "(" not in [c for c, _ in promoted]
+    assert all(c == "_" or c.isupper() for c, _ in promoted)
+    assert all(c.islower() for c, _ in suppressed)
+
+
+def test_notebook_11_prediction_matches_the_shipped_sae(reading):
+    """Latent 70 (the `os` latent) promotes a dot more than any other character, as PREDICTIONS says."""
+    from sae_lib.exercises import PREDICTIONS
+
+    model, sae, _, _ = reading
+    assert PREDICTIONS["clamping the os latent"][0] == "dots"
+    promoted, _ = dashboard.logit_effects(model, sae, 70, n=3)
+    assert promoted[0][0] == "."
 
 
 def test_spliced_loss_from_precomputed_rows_equals_the_live_splice(reading):
@@ -266,3 +279,25 @@ def test_dashboard_widget_redraws_for_the_picked_latent(reading):
     assert "latent 3</b>" in page.value and histogram.value[:4] == b"\x89PNG"
     picker.value = 950
     assert "latent 950</b>" in page.value
+
+
+def test_latent_codes_top_matches_a_dense_topk(reading):
+    model, sae, ids, neurons = reading
+    codes = dashboard.encode_text(model, sae, ids[:6000], neurons=neurons[:5888])
+    dense = torch.stack([codes.latent(j) for j in range(sae.config.latent_dim)], dim=1)
+    values, positions = codes.top(5)
+    expected = dense.topk(5, dim=0).values
+    assert torch.allclose(values, expected)
+    fired = values > 0
+    assert torch.allclose(dense[positions[fired], torch.nonzero(fired)[:, 1]], values[fired])
+
+
+def test_ngram_baselines_by_hand():
+    train = lm.encode("abab")
+    a, b = lm.VOCAB.index("a"), lm.VOCAB.index("b")
+    v = len(lm.VOCAB)
+    assert lm.ngram_loss(train, lm.encode("a"), 1) == pytest.approx(-math.log(3 / (4 + v)))
+    assert lm.ngram_loss(train, lm.encode("ab"), 2) == pytest.approx(-math.log(3 / (2 + v)))  # a→b seen twice
+    with pytest.raises(ValueError, match="order must be 1 or 2"):
+        lm.ngram_loss(train, train, 3)
+    assert a != b
