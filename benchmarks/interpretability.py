@@ -76,11 +76,11 @@ def main() -> None:
         random_neurons = lm.neuron_activations(random_model, ids)
         controls.append(concepts.best_concepts(*dashboard.encode_text(random_model, control, ids,
                                                                       neurons=random_neurons).top(50), ids, matrix))
-        control_neurons.append(concepts.best_concepts_of_neurons(random_neurons, 50, ids, matrix))
+        control_neurons.append(concepts.best_concepts(*random_neurons.topk(50, dim=0), ids, matrix))
         coverage["control"].append(concepts.coverage_table(control.encode(random_neurons).detach(), labels, PROBED,
                                                            KS, seed))
         print(f"seed {seed} done after {time.perf_counter() - start:.0f} s", flush=True)
-    trained_neurons = concepts.best_concepts_of_neurons(neurons, 50, ids, matrix)
+    trained_neurons = concepts.best_concepts(*neurons.topk(50, dim=0), ids, matrix)
     neuron_coverage = concepts.coverage_table(neurons, labels, PROBED, KS)
 
     lines = [f"**Specificity** (top-50 precision of each unit's best concept, on {n:,} held-out characters; "

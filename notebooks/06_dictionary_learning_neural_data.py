@@ -91,7 +91,8 @@ plt.show()
 # The L1 penalty λ Σⱼ |zⱼ| makes codes sparse, but it has a loophole: shrink a code by 10 and grow
 # its decoder column by 10, and the reconstruction is unchanged while the penalty falls tenfold.
 # Left free, the decoder norms grow and the "sparsity" becomes meaningless. Fixing every decoder
-# column to unit length (`SAEConfig(unit_norm_decoder=True)`, re-applied after each Adam step)
+# column to unit length (`SAEConfig(unit_norm_decoder=True)`: before each Adam step the part of each
+# column's gradient along the column is removed, and after it the column is rescaled to length 1)
 # closes the loophole, and makes the columns directly comparable with the true unit-norm atoms.
 
 # %% [markdown]

@@ -39,7 +39,7 @@ if "google.colab" in sys.modules:
 # meaning everywhere: SAEs trained on a transformer whose weights are still *random* also give
 # dashboards that look meaningful (Heap et al. 2025, arXiv 2501.17727), because the current character
 # alone says a lot. The field answers with measurement: Anthropic compared features with neurons by how
-# specific they are to a concept with an exact test (Towards Monosemanticity, 2023); Gurnee et al. (2023)
+# specific they are to a concept, using automatic proxy labels (Towards Monosemanticity, 2023); Gurnee et al. (2023)
 # and SAEBench probe concepts with a few units at a time; ablation and steering show whether a latent
 # does what its label says. Python source gives us what most of that work lacks: exact labels, for free.
 
@@ -85,10 +85,11 @@ rates = labels.base_rates()
 print("base rates:", ", ".join(f"{name} {rate:.1%}" for name, rate in zip(labels.names[:len(concepts.SYNTAX)], rates)))
 print("token concepts:", ", ".join(tokens))
 
-snippet = text[2_000:2_400]
-shown = concepts.label_source(snippet)
-for name in ("string", "docstring", "comment", "in brackets"):
-    print(f"{name:>12} │ " + "".join(c if on else ("·" if c != "\n" else "⏎") for c, on in zip(snippet[:110], shown[name]))
+# a stretch of 100 characters that holds all four of these concepts, to show the labels
+SHOWN = ("string", "docstring", "comment", "in brackets")
+start = next(i for i in range(0, n - 100, 10) if all(labels[c][i:i + 100].any() for c in SHOWN))
+for name in SHOWN:
+    print(f"{name:>12} │ " + "".join(c if on else "·" for c, on in zip(text[start:start + 100], labels[name][start:]))
           .replace("\n", "⏎"))
 
 # %% [markdown]
@@ -133,14 +134,15 @@ exercises.check_comment_labels(my_comment_labels)
 # We score three kinds of unit:
 #
 # * the SAE's 1,024 **latents**;
-# * the model's 512 **neurons**, each on its 50 largest *or* its 50 most negative values, whichever is
-#   better (a neuron has no "off", and its sign means nothing);
+# * the model's 512 **neurons**, each on its 50 largest values (a GELU neuron is not symmetric: its
+#   negative side is a floor near −0.17 where many values tie, so its strongest activations are positive);
 # * the **control**: latents of an SAE trained the same way on the neurons of the *random* transformer.
 #
 # Precision alone flatters units that fire on one character: a unit that fires on `#` is "specific to
-# comments" because `#` starts comments. So for each unit we also compute what the characters at its
-# top positions explain on their own, the mean of P(concept | that character) over the corpus, and
-# report the precision **beyond the character**: what the unit knows from context.
+# comments" because `#` starts comments. So for each unit's best concept we also compute what the
+# characters at its top positions explain on their own, the mean of P(concept | that character)
+# (estimated on this text), and report the precision **beyond the character**: what the unit knows
+# from context.
 
 # %%
 K_TOP = 50
@@ -148,7 +150,7 @@ codes = dashboard.encode_text(model, sae, ids, neurons=neurons)
 codes_random = dashboard.encode_text(random_model, sae_random, ids)
 scores = {
     "SAE latents": concepts.best_concepts(*codes.top(K_TOP), ids, L),
-    "neurons": concepts.best_concepts_of_neurons(neurons, K_TOP, ids, L),
+    "neurons": concepts.best_concepts(*neurons.topk(K_TOP, dim=0), ids, L),
     "control latents (random LM)": concepts.best_concepts(*codes_random.top(K_TOP), ids, L),
 }
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.4), sharey=True)
@@ -157,7 +159,7 @@ for name, s in scores.items():
     live = ~s.precision.isnan()
     for ax, values in zip(axes, (s.precision[live], s.beyond_char[live])):
         ax.hist(values.numpy(), bins=bins, histtype="step", lw=2, density=True, label=name)
-axes[0].set(xlabel="top-50 precision of the best concept", ylabel="share of units (density)",
+axes[0].set(xlabel="top-50 precision of the best concept", ylabel="density of units",
             title="specificity")
 axes[1].set(xlabel="precision beyond what the characters explain", title="specificity from context")
 axes[1].legend(fontsize=8)
@@ -179,8 +181,9 @@ assert all(0.3 < s.precision.nanmedian() < 0.5 for s in scores.values())
 # %% [markdown]
 # Three things to read off. (1) A minority of units is highly specific, but the SAE has more than twice
 # the share of the neurons (printed), by either measure. (2) The median unit of every kind sits between
-# 0.3 and 0.5: our concepts are broad (a quarter of these characters are in comments), so a unit that
-# tracks something we did not label still scores near some concept's base rate. (3) Some of the
+# 0.3 and 0.5, above every concept's base rate: each unit gets the best of 48 concepts, each estimated
+# from only 50 activations, and the best of many noisy scores is biased upward. A median unit is not
+# specific to any concept we labelled. (3) Some of the
 # control's latents look specific too (printed), although their transformer predicts worse than
 # guessing uniformly. That is the trap of arXiv 2501.17727: a random transformer still sees the current
 # character, and characters predict concepts (`#` starts comments, spaces begin lines). Beyond the
@@ -249,13 +252,12 @@ assert mean_f1["latents"][2] - mean_f1["latents"][0] > mean_f1["neurons"][2] - m
 assert (coverage["neurons"][:, 0] >= coverage["latents"][:, 0]).sum() >= len(probe_concepts) - 2
 
 # %% [markdown]
-# Coverage turns the comparison around. With one unit, a neuron tells a concept from the rest better
-# than any latent, for almost every concept; with five, the latents close most of the gap (means
+# Coverage turns the comparison around. With one unit, the neuron the probe selects tells a concept from
+# the rest better than the latent it selects, for almost every concept; with five, the latents close most of the gap (means
 # printed above). This is not a contradiction. A dense neuron responds a little to many things, so the
-# one neuron most correlated with "inside a string" is active across many strings; the SAE has *split*
-# broad concepts into several sparse latents, each specific to a sub-case (the section on feature
-# splitting below shows such families), so one latent catches a fraction of the concept and several are
-# needed. Single-unit probes (and single-latent AUROC) punish exactly the property that
+# neuron whose mean differs most between strings and the rest is active across many strings; a sparse
+# latent that is specific to one kind of string fires on a fraction of them, so one latent catches part
+# of a broad concept and several are needed (how latents divide as an SAE grows is the last section). Single-unit probes (and single-latent AUROC) punish exactly the property that
 # makes latents readable; look at both sides.
 
 # %% [markdown]
@@ -265,15 +267,19 @@ assert (coverage["neurons"][:, 0] >= coverage["latents"][:, 0]).sum() >= len(pro
 # contribution to the neurons, h ← h + (value − z_j) · d_j, and keeps everything the SAE does not
 # reconstruct. Value 0 **ablates** the latent; a large value **clamps** it on (steering).
 #
-# The latent that promotes `"` most fires on the quotes of a docstring's `"""`. On its top 20 contexts,
-# we measure the model's probability that the next character is `"`, with the latent as it is and ablated.
+# The latent that promotes `"` most fires on the quotes of a docstring's closing `"""` (its contexts
+# below). On its top 20 contexts, we measure the model's probability that the next character is `"`,
+# with the latent as it is and ablated.
 
 # %%
 quote = interventions.promoting_latent(model, sae, '"')  # the latent that promotes " most
 positions = dashboard.top_contexts(codes, quote, n=20)
 p_clean, p_ablated = interventions.ablation_effect(model, sae, ids, quote, positions, '"')
+display(HTML(dashboard.contexts_html(codes, quote, n_contexts=6)))
 fig, ax = plt.subplots(figsize=(5, 3))
-ax.scatter(p_clean, p_ablated, color="tab:red")
+ax.scatter(p_clean, p_ablated, color="tab:red", alpha=0.4, s=60)
+stacked = int(((p_clean < 0.05) & (p_ablated < 0.05)).sum())
+ax.annotate(f"{stacked} contexts", (0.02, 0.02), xytext=(0.1, 0.3), arrowprops=dict(arrowstyle="->"), fontsize=9)
 ax.plot([0, 1], [0, 1], color="gray", lw=1, ls="--")
 ax.set(xlabel='P(next = ") as it is', ylabel='P(next = ") with the latent ablated', xlim=(0, 1), ylim=(0, 1),
        title=f'latent {quote} on its top 20 contexts')
@@ -289,22 +295,23 @@ assert predicted.sum() >= 5 and (p_ablated[predicted] < 0.2).all()
 # %% [markdown]
 # Where the model expects a quote, switching this one latent off (out of the 16 active) all but removes
 # the prediction: the latent does not just correlate with closing quotes, the model uses it to predict
-# them. (Its other top contexts are the last quote of a `"""`, after which no quote follows.)
+# them. (At its other top contexts, the last quote of a closing `"""`, no quote follows and the model
+# knows it either way: the points stacked at 0.)
 
 # %% [markdown]
 # ### Exercise 3: predict a steering effect
 #
-# Latent 70 fires on the name `os` (notebook 10's dashboard). What happens to the model's samples if we
-# clamp it at its largest observed activation at *every* position: do they fill with `"dots"`, with
-# `"os"`, or does `"nothing"` visible change? Answer first, then run the cell after the check.
+# Latent 70 fires on the name `os`. Clamp it at its largest observed activation at *every* position and
+# let the model write: will the samples fill with `"os"`, with `"next"` (the character that usually
+# follows `os`), or with `"newlines"`? Answer first, then run the cell after the check.
 
 # %%
-answer = None  # "dots", "os" or "nothing"
+answer = None  # "os", "next" or "newlines"
 exercises.check_prediction("clamping the os latent", answer)
 
 # %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
 # Reference answer: expand the cell to see it.
-exercises.check_prediction("clamping the os latent", "dots")
+exercises.check_prediction("clamping the os latent", "next")
 
 # %%
 os_latent = 70
@@ -316,8 +323,9 @@ print(f"as it is:\n{plain}\n\nlatent {os_latent} clamped at {peak:.1f}:\n{steere
 
 # %%
 generated = steered[len(prompt):]
-print(f"dots in 120 generated characters: {plain[len(prompt):].count('.')} as it is, {generated.count('.')} clamped")
-assert generated.count(".") > 10 * max(1, plain[len(prompt):].count("."))
+print(f"in 120 generated characters: {plain[len(prompt):].count('.')} dots as it is, {generated.count('.')} clamped; "
+      f"'os' {plain[len(prompt):].count('os')} and {generated.count('os')} times")
+assert generated.count(".") > 10 * max(1, plain[len(prompt):].count(".")) and generated.count("os") == 0
 
 # %% [markdown]
 # Clamped on, the `os` latent makes the model write what follows `os` (a dot), over and over, with
@@ -395,28 +403,28 @@ for w in (1024, 4096):
                      + dashboard.contexts_html(split_codes[w], kid, 3, 30, 4)))
 
 # %% [markdown]
-# The parent fires just after an `a`: on the `u` of `default` and on the space after the article `a`.
-# The larger SAEs divide it by the word: in the 4,096-latent SAE one child takes the space after the
-# article (`find a load`), one the space after `as`/`a` before a noun (`as the`, `a func`), and others the
-# `u` after an `a` inside words (`default`, `launcher`). Which split an SAE makes depends on its size and
-# seed: there is no single "right" set of features to find, only finer or coarser ones.
+# The parent's strongest contexts are all the `u` of `default`. Its children show what else its direction
+# covered: the larger SAEs keep latents for that `u` (more than one in the 4,096-latent SAE, on the same
+# contexts), and have others close to the same direction that fire on the character after an `a`
+# elsewhere: the `u` of `launcher`, the space after the article `a` or after `as`. The small SAE lumped
+# "just after an `a`" into one latent, and its dashboard showed only the strongest case. Reading a family
+# is messier than the statistics above: children of one parent can overlap, and a child can mix contexts.
 
 # %% [markdown]
-# ### Exercise 4: a latent that fools the eye
+# ### Exercise 4: a clear latent the measurement misses
 #
-# Use the picker to find a latent of the 1,024-latent SAE whose dashboard tells a convincing story but
-# whose best concept holds in fewer than half of its top 50 activations
-# (`scores["SAE latents"].precision[j]`), and say in a sentence why the dashboard misleads: what the
-# latent really tracks, or what our labels cannot see.
+# Use the picker to find a latent of the 1,024-latent SAE whose dashboard shows a clear pattern but whose
+# best concept holds in fewer than half of its top 50 activations (`scores["SAE latents"].precision[j]`),
+# and say in a sentence why: what it tracks that no label names, labels that split it (the `os` latent
+# fires on `os` and `_os`, two different token concepts), or why the pattern is not real after all.
 
 # %%
 feature_dashboard_widget(model, sae, codes, latent=0)
 
 # %%
 my_latent = None  # a latent index
-my_reason = ""  # why its dashboard misleads
-my_precision = None if my_latent is None else scores["SAE latents"].precision[my_latent]
-exercises.check_measured_failure(my_latent, my_precision, my_reason)
+my_reason = ""  # why the measurement misses it
+exercises.check_measured_failure(my_latent, scores["SAE latents"].precision, my_reason)
 
 # %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
 # Reference answer: expand the cell to see it. Latents whose top 50 activations all sit on one character
@@ -429,7 +437,7 @@ display(HTML(dashboard.dashboard_html(model, sae, codes, my_latent, n_contexts=5
 assert lm.VOCAB[int(firing_char[:, my_latent].mode().values)] == ":"  # the prose below describes this latent
 my_reason = (f"all its top activations sit on {lm.VOCAB[int(firing_char[:, my_latent].mode().values)]!r}: a tidy "
              "dashboard, but what it tracks is none of our concepts, so precision cannot see it")
-exercises.check_measured_failure(my_latent, scores["SAE latents"].precision[my_latent], my_reason)
+exercises.check_measured_failure(my_latent, scores["SAE latents"].precision, my_reason)
 
 # %% [markdown]
 # The reference answer is a lesson about the measurement as much as about the latent: the colon that ends

@@ -23,6 +23,8 @@ import numpy as np
 import torch
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 from torch import Tensor
 
 __all__ = ["ConceptLabels", "SYNTAX", "char_explained_precision", "frequent_names", "label_source", "precision_of_top",
@@ -72,6 +74,27 @@ def _tokens(text: str) -> list[tokenize.TokenInfo]:
     return tokens
 
 
+_FSTRING_START, _FSTRING_END = getattr(tokenize, "FSTRING_START", None), getattr(tokenize, "FSTRING_END", None)
+
+
+def _merge_fstrings(tokens: list[tokenize.TokenInfo]) -> list[tokenize.TokenInfo]:
+    """From Python 3.12 on, tokenize splits an f-string into FSTRING_START, its parts and FSTRING_END; make it one
+    STRING token again, as 3.11 gives it, so that labels do not depend on the Python version."""
+    if _FSTRING_START is None:
+        return tokens
+    merged, depth, start = [], 0, None
+    for t in tokens:
+        if t.type == _FSTRING_START:
+            depth, start = depth + 1, (start if depth else t)
+        elif t.type == _FSTRING_END:
+            depth -= 1
+            if depth == 0:
+                merged.append(tokenize.TokenInfo(tokenize.STRING, "", start.start, t.end, start.line))
+        elif depth == 0:
+            merged.append(t)
+    return merged
+
+
 def _label_file(text: str, names: dict[str, int], matrix: np.ndarray, offset: int) -> Counter:
     """Write one file's labels into matrix rows offset … offset + len(text); return its NAME token counts."""
     starts = _line_starts(text)
@@ -81,7 +104,8 @@ def _label_file(text: str, names: dict[str, int], matrix: np.ndarray, offset: in
         return slice(offset + starts[r0 - 1] + c0, offset + starts[r1 - 1] + c1)
 
     col = names.__getitem__
-    significant = [t for t in _tokens(text) if t.type not in (tokenize.NL, tokenize.COMMENT, tokenize.ENCODING)]
+    significant = _merge_fstrings([t for t in _tokens(text)
+                                   if t.type not in (tokenize.NL, tokenize.COMMENT, tokenize.ENCODING)])
     counts: Counter = Counter()
     depth_changes = np.zeros(len(text) + 1, dtype=np.int64)
     for i, t in enumerate(significant):
@@ -202,26 +226,14 @@ class BestConcepts:
 
 
 def best_concepts(values: Tensor, positions: Tensor, ids: Tensor, labels: Tensor) -> BestConcepts:
-    """Every unit's best concept and its top-k precision, from its top activations (`values`, `positions`)."""
+    """Every unit's best concept and its top-k precision, from its top activations (`values`, `positions`);
+    `explained` is for that best concept, with P(concept | character) estimated on the labelled text itself."""
     precision = precision_of_top(values, positions, labels)
     best = precision.nan_to_num(-1.0).max(dim=1)
     explained = char_explained_precision(values, positions, ids, labels).gather(1, best.indices[:, None])[:, 0]
     live = ~precision.isnan().all(dim=1)
     nan = torch.full_like(best.values, torch.nan)
     return BestConcepts(best.indices, torch.where(live, best.values, nan), torch.where(live, explained, nan))
-
-
-def best_concepts_of_neurons(acts: Tensor, k: int, ids: Tensor, labels: Tensor) -> BestConcepts:
-    """`best_concepts` for units with no "off" (neurons): each scored on its k largest or its k most negative
-    values, whichever side gives the better best concept (a neuron's sign carries no meaning)."""
-    sides = []
-    for sign in (1.0, -1.0):
-        _, positions = (sign * acts).topk(min(k, len(acts)), dim=0)
-        sides.append(best_concepts(torch.ones(positions.shape), positions, ids, labels))
-    negative = sides[1].precision > sides[0].precision
-    pick = lambda a, b: torch.where(negative, b, a)  # noqa: E731
-    return BestConcepts(pick(sides[0].concept, sides[1].concept), pick(sides[0].precision, sides[1].precision),
-                        pick(sides[0].explained, sides[1].explained))
 
 
 def top_precision(acts: Tensor, labels: Tensor, k: int = 50, either_sign: bool = False) -> Tensor:
@@ -246,7 +258,8 @@ def sparse_probe_f1(features: Tensor, y: Tensor, k: int | tuple[int, ...], n_per
 
     As SAEBench does: a balanced sample (up to n_per_class positives and as many negatives, drawn with
     `seed`) is split in halves; on the training half the k units whose means differ most between the
-    classes are chosen and a logistic regression is fitted on them; F1 is measured on the other half.
+    classes are chosen and a logistic regression is fitted on them (standardised, so that units on different
+    scales, latents and neurons, are treated alike); F1 is measured on the other half.
     Balancing makes a rare concept and a common one comparable (on the raw text a rare concept's F1 is
     dominated by its many negatives).
     """
@@ -272,7 +285,8 @@ def sparse_probe_f1(features: Tensor, y: Tensor, k: int | tuple[int, ...], n_per
     scores = []
     for one in ks:
         chosen = ranked[:one]
-        probe = LogisticRegression(max_iter=1000).fit(x_train[:, chosen].numpy(), y_train.numpy())
+        probe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+        probe.fit(x_train[:, chosen].numpy(), y_train.numpy())
         scores.append(float(f1_score(y_test, probe.predict(x_test[:, chosen].numpy()), zero_division=0.0)))
     return scores if isinstance(k, tuple) else scores[0]
 

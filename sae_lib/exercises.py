@@ -199,10 +199,9 @@ PREDICTIONS: dict[str, tuple[str, tuple[str, ...], str]] = {
         "Y of UNARY), where an underscore or another capital comes next: its decoder direction pushes `_` and "
         "capital letters up about equally, and lower-case letters down."),
     "clamping the os latent": (  # notebook 11 (latent 70 of lm_sae_topk_auxk.pt; a test checks its effect)
-        "dots", ("dots", "os", "nothing"),
-        "Its decoder direction promotes `.` more than any other character, and clamping it holds that push on at "
-        "every position, whatever the text: the samples fill with dots. The latent *reads* `os`; writing it does "
-        "not make the model say `os`, it makes the model predict what follows `os`."),
+        "next", ("os", "next", "newlines"),
+        "The latent *reads* `os`; what it *writes* is its decoder direction, and that pushes up what usually "
+        "follows `os`: a dot. Clamped on at every position, it makes the model write dots over and over, not `os`."),
 }
 
 
@@ -504,11 +503,11 @@ def check_comment_labels(fn: Callable) -> None:
                     "is part of a STRING token, not a comment.")
 
 
-def _precision_at_k(acts: torch.Tensor, labels: torch.Tensor, k: int) -> torch.Tensor:
+def _precision_at_k(acts: torch.Tensor, labels: torch.Tensor, k: int) -> float:
     """The library's specificity of one unit: the share of its k largest (positive) activations that are labelled."""
     from .concepts import top_precision
 
-    return top_precision(acts[:, None], labels[:, None], k)[0, 0]
+    return float(top_precision(acts[:, None], labels[:, None], k)[0, 0])
 
 
 def check_top_precision(fn: Callable) -> None:
@@ -526,27 +525,25 @@ def check_top_precision(fn: Callable) -> None:
                     "take the mean of labels there (as a float).")
 
 
-def check_measured_failure(latent: object, best_precision: object, reason: object) -> None:
-    """The learner's latent that looks meaningful but fails the measurement: PASS when it is a live latent whose
-    best concept holds in under half of its top activations, and a reason is given."""
-    if latent is None or best_precision is None:
-        return _report("a latent that fails the measurement", False, "no answer yet: pick a latent in the picker")
-    if isinstance(latent, bool) or not isinstance(latent, (int, np.integer)):
-        return _report("a latent that fails the measurement", False, f"latent must be an integer, got {latent!r}")
-    precision = _number(best_precision)
-    if precision is None:
-        return _report("a latent that fails the measurement", False,
-                       f"best_precision must be a number, got {_short(best_precision)}")
+def check_measured_failure(latent: object, precisions: torch.Tensor, reason: object) -> None:
+    """The learner's latent whose dashboard shows a clear pattern but whose best concept holds in under half of its
+    top activations (`precisions`: every latent's best precision), with a sentence on why the measurement misses
+    it or why the pattern is not real."""
+    name = "a latent the measurement misses"
+    if latent is None:
+        return _report(name, False, "no answer yet: pick a latent in the picker")
+    if isinstance(latent, bool) or not isinstance(latent, (int, np.integer)) or not 0 <= latent < len(precisions):
+        return _report(name, False, f"latent must be an integer from 0 to {len(precisions) - 1}, got {latent!r}")
+    precision = float(precisions[int(latent)])
     if math.isnan(precision):
-        return _report("a latent that fails the measurement", False,
-                       f"latent {latent} never fires on this text: it is dead, not misleading")
+        return _report(name, False, f"latent {latent} never fires on this text: it is dead, not misleading")
     if precision >= 0.5:
-        return _report("a latent that fails the measurement", False,
+        return _report(name, False,
                        f"latent {latent}'s best concept holds in {precision:.0%} of its top activations: it passes. "
-                       "Look for one whose dashboard tells a story but whose best precision is below 50 %")
+                       "Look for one whose dashboard shows a clear pattern but whose best precision is below 50 %")
     if not isinstance(reason, str) or len(reason.split()) < 4:
-        return _report("a latent that fails the measurement", False,
-                       "say in a sentence why its dashboard misleads (what it really tracks, or what the labels miss)")
-    _report("a latent that fails the measurement", True)
+        return _report(name, False, "say in a sentence why the measurement misses it (what it tracks that no label "
+                       "names, or labels that split it), or why its pattern is not real")
+    _report(name, True)
     print(f"      latent {latent}: best concept holds in only {precision:.0%} of its top activations. Your reason: "
           f"{reason}")

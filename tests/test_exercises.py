@@ -269,15 +269,24 @@ def test_comment_labels_accept_a_list_of_booleans(capsys):
     assert capsys.readouterr().out.startswith("PASS")
 
 
-@pytest.mark.parametrize("latent, precision, reason, verdict", [
-    (12, 0.3, "it fires on spaces in many different places", "PASS"),
-    (12, 0.8, "it fires on spaces in many different places", "passes"),
-    (12, float("nan"), "it fires on spaces in many different places", "dead"),
-    (12, 0.3, "", "say in a sentence"),
-    (None, None, None, "no answer yet"),
-    ("12", 0.3, "it fires on spaces in many places", "must be an integer"),
-    (12, [0.3], "it fires on spaces in many places", "must be a number"),
+PRECISIONS = torch.tensor([0.9, 0.3, float("nan")])
+
+
+@pytest.mark.parametrize("latent, reason, verdict", [
+    (1, "it fires on spaces in many different places", "PASS"),
+    (0, "it fires on spaces in many different places", "passes"),
+    (2, "it fires on spaces in many different places", "dead"),
+    (1, "", "say in a sentence"),
+    (None, None, "no answer yet"),
+    ("1", "it fires on spaces in many places", "must be an integer"),
+    (-1, "it fires on spaces in many places", "must be an integer from 0 to 2"),
+    (3, "it fires on spaces in many places", "must be an integer from 0 to 2"),
 ])
-def test_measured_failure(latent, precision, reason, verdict, capsys):
-    ex.check_measured_failure(latent, precision, reason)
+def test_measured_failure(latent, reason, verdict, capsys):
+    ex.check_measured_failure(latent, PRECISIONS, reason)
     assert verdict in capsys.readouterr().out
+
+
+def test_top_precision_accepts_a_python_float(capsys):
+    ex.check_top_precision(lambda acts, labels, k: precision_by_hand(acts, labels, k).item())
+    assert capsys.readouterr().out.startswith("PASS")
