@@ -6,7 +6,7 @@ k = 16, AuxK; at half its steps): one on the trained transformer's neurons, one 
 transformer left at a random initialisation (its own seed). All are scored on the first 200,000 held-out
 characters, labelled with `tokenize` (8 syntactic concepts and the 40 most frequent names).
 
-Run: python benchmarks/interpretability.py   (about 10 minutes on 2 cores)
+Run: python benchmarks/interpretability.py   (10 to 20 minutes on 2 cores)
 """
 
 from __future__ import annotations

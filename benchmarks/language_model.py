@@ -6,7 +6,7 @@
 3. AuxK's effect on dead latents over 3 seeds and two learning rates, each SAE trained from scratch as
    scripts/train_lm_saes.py does (at half its steps, to fit a benchmark run).
 
-Run: python benchmarks/language_model.py   (about 10 minutes on 2 cores)
+Run: python benchmarks/language_model.py   (10 to 30 minutes on 2 cores, depending on what else runs)
 """
 
 from __future__ import annotations
