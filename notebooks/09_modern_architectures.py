@@ -43,8 +43,8 @@ if "google.colab" in sys.modules:
 # uses one path to decide *whether* a latent fires and another for *how strongly*. JumpReLU, from the
 # same group a few months later, keeps that separation (a threshold decides whether, the
 # pre-activation how strongly) with a single encoder, as cheap to train as a ReLU SAE, so it stands
-# for both here. OpenAI's AuxK loss against dead latents is also left out:
-# notebook 08's resampling does that job, and the sweeps below use it.
+# for both here. OpenAI's AuxK loss, which gives dead latents a gradient at every step, comes in
+# notebook 10 on a language model; the sweeps below revive dead latents by notebook 08's resampling.
 
 # %%
 # %matplotlib inline

@@ -257,7 +257,11 @@ assert (coverage["neurons"][:, 0] >= coverage["latents"][:, 0]).sum() >= len(pro
 # printed above). This is not a contradiction. A dense neuron responds a little to many things, so the
 # neuron whose mean differs most between strings and the rest is active across many strings; a sparse
 # latent that is specific to one kind of string fires on a fraction of them, so one latent catches part
-# of a broad concept and several are needed (how latents divide as an SAE grows is the last section). Single-unit probes (and single-latent AUROC) punish exactly the property that
+# of a broad concept and several are needed (how latents divide as an SAE grows is the last section).
+# Coverage has a second blind spot: `python benchmarks/interpretability.py` (README) probes the random
+# transformer's latents too, and with one unit they cover these concepts about as well as the trained
+# model's neurons, better than its latents. A good probe score does not show that a network computed
+# anything; specificity beyond the character does. Single-unit probes (and single-latent AUROC) punish exactly the property that
 # makes latents readable; look at both sides.
 
 # %% [markdown]
