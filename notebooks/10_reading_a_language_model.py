@@ -139,8 +139,8 @@ plt.show()
 # %% [markdown]
 # ## The SAE: TopK in Gao et al.'s recipe
 #
-# `scripts/train_lm_saes.py` trained two SAEs on the neurons of 400,000 training characters:
-# 512 inputs, 1,024 latents (twice over-complete), **TopK** with k = 16, so every character is explained
+# `scripts/train_lm_saes.py` trained two SAEs on the neurons of the training text (how many characters
+# is printed below): 512 inputs, 1,024 latents (twice over-complete), **TopK** with k = 16, so every character is explained
 # by exactly 16 latents. Gao et al. (2024, OpenAI) trained TopK SAEs with four details, all in
 # `sae_lib` (`SAEConfig` and `TrainConfig` fields):
 #
@@ -151,8 +151,8 @@ plt.show()
 # | tied initialisation | the encoder starts as the decoder's transpose: each latent first reads along the direction it writes, so few latents start dead | `tied_init=True` |
 # | AuxK | the `aux_k` dead latents with the largest pre-activations try to reconstruct the main reconstruction's residual x − x̂; their normalised error is added with weight 1/32 of the normalised reconstruction error, so **dead latents get a gradient at every step** instead of none | `TrainConfig(aux_k=256)` |
 #
-# A latent counts as dead in training when it has not fired for `dead_steps` = 200 steps of 256
-# characters, 51,200 characters (Gao et al. used 10 million tokens, for far larger models). AuxK can only
+# A latent counts as dead in training when it has not fired for `dead_steps` steps (in characters,
+# printed below; Gao et al. used 10 million tokens, for far larger models). AuxK can only
 # revive a dead latent whose pre-activation is still positive on some inputs (it keeps the largest ones,
 # through a ReLU, as Gao et al.'s code does).
 
@@ -161,9 +161,11 @@ sae = checkpoint.load_asset("lm_sae_topk_auxk.pt")
 sae_plain = checkpoint.load_asset("lm_sae_topk.pt")
 sae_meta = checkpoint.load_metadata(checkpoint.asset_path("lm_sae_topk_auxk.pt"))
 print(sae)
-print(f"trained {sae_meta['steps_run']:,} steps of {sae_meta['train_config']['batch_size']} characters "
-      f"in {sae_meta['seconds']:.0f} s (Adam, lr {sae_meta['train_config']['lr']:g}); aux_k = "
-      f"{sae_meta['train_config']['aux_k']}")
+config_used = sae_meta["train_config"]
+print(f"trained on the neurons of {sae_meta['train_chars']:,} training characters: {sae_meta['steps_run']:,} steps "
+      f"of {config_used['batch_size']} in {sae_meta['seconds']:.0f} s (Adam, lr {config_used['lr']:g}); "
+      f"aux_k = {config_used['aux_k']}; dead after {config_used['dead_steps']} steps = "
+      f"{config_used['dead_steps'] * config_used['batch_size']:,} characters without firing")
 
 # %% [markdown]
 # ## Fidelity: does the model still work with the SAE inside it?
