@@ -1,0 +1,158 @@
+"""What every chapter's checkers share: running the learner's function against the library's, comparing the
+results, and printing one PASS or FAIL line with a hint. A checker never raises on a learner's mistake."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import torch
+
+
+def _report(name: str, ok: bool, hint: str = "") -> None:
+    """Print one PASS/FAIL line."""
+    print(f"PASS  {name}" if ok else f"FAIL  {name}: {hint}")
+
+
+def _problem(got: object, expected: object) -> str | None:
+    """Why `got` cannot be compared with `expected` (None, a list, a wrong shape or dtype), or None if it can."""
+    if got is None:
+        return "your function returned None: did you forget `return`?"
+    if isinstance(expected, tuple):
+        if not isinstance(got, (tuple, list)) or len(got) != len(expected):
+            return f"expected a tuple of {len(expected)} results, got {_short(got)}"
+        for i, (g, e) in enumerate(zip(got, expected)):
+            problem = _problem(g, e)
+            if problem is not None:
+                return f"result {i + 1} of {len(expected)}: {problem}"
+        return None
+    if isinstance(expected, torch.Tensor):
+        if not isinstance(got, torch.Tensor):
+            return f"expected a torch.Tensor, got a {type(got).__name__} (build the result with torch operations)"
+        if got.shape != expected.shape:
+            return f"expected a tensor of shape {tuple(expected.shape)}, got shape {tuple(got.shape)}"
+        if expected.is_floating_point() and not got.is_floating_point():
+            return f"expected a floating-point tensor, got dtype {got.dtype} (use .float() before dividing)"
+        return None
+    if isinstance(got, torch.Tensor) and got.numel() != 1:
+        return f"expected a single number, got a tensor of shape {tuple(got.shape)}"
+    number = _number(got)
+    if number is None:
+        return f"expected a single real number, got {_short(got)} of type {type(got).__name__}"
+    if isinstance(expected, int) and not number.is_integer():
+        return f"expected a whole number, got {number!r}"
+    return None
+
+
+def _number(got: object) -> float | None:
+    """`got` as a float when it is one real number (int, float, a one-element tensor or NumPy array), else None."""
+    if isinstance(got, (bool, str, bytes, list, tuple, dict, set)):  # a list of one is still a list: say so
+        return None
+    if isinstance(got, torch.Tensor):
+        if got.numel() != 1 or got.is_complex() or got.dtype == torch.bool:
+            return None
+        return float(got.detach().cpu().double().item())
+    try:
+        array = np.asarray(got)
+    except Exception:  # an object NumPy cannot read at all is not a number either
+        return None
+    if array.size != 1 or array.dtype.kind not in "iuf":  # bool, complex, text and objects are not
+        return None
+    return float(array.reshape(()))
+
+
+def _close(got: object, expected: object) -> bool:
+    """Whether two checked results agree to 1e-6 (relative) / 1e-9 (absolute); tuples element by element."""
+    if isinstance(expected, tuple):
+        return all(_close(g, e) for g, e in zip(got, expected))
+    got_t = torch.as_tensor(got.detach() if isinstance(got, torch.Tensor) else _number(got), dtype=torch.float64)
+    expected_t = torch.as_tensor(expected, dtype=torch.float64)
+    return torch.allclose(got_t.reshape(expected_t.shape), expected_t, rtol=1e-6, atol=1e-9)
+
+
+def _clone(value: object) -> object:
+    """A copy of a tensor argument, so the learner's function cannot change the reference's inputs."""
+    return value.clone() if isinstance(value, torch.Tensor) else value
+
+
+def _compare(name: str, fn: object, reference: Callable, cases: list[tuple], hint: str) -> None:
+    """Run `fn` and `reference` on each case; PASS when every result matches. Never raises on a learner's mistake."""
+    if not callable(fn):
+        return _report(name, False, f"expected a function, got {_short(fn)}. {hint}")
+    for args in cases:
+        try:
+            got = fn(*[_clone(a) for a in args])
+        except NotImplementedError:
+            return _report(name, False, "not implemented yet. " + hint)
+        except Exception as error:  # the learner's code may fail in any way: say how
+            return _report(name, False, f"{type(error).__name__}: {error}. {hint}")
+        expected = reference(*args)
+        try:
+            problem = _problem(got, expected)
+            if problem is None and not _close(got, expected):
+                problem = f"for inputs {_short(args)} {_difference(got, expected)}"
+        except Exception as error:  # a result of a form no rule above foresaw: still a FAIL, never a crash
+            problem = f"could not compare your result ({type(got).__name__}) with the expected one: {error}"
+        if problem is not None:
+            return _report(name, False, f"{problem}. {hint}")
+    _report(name, True)
+
+
+def _difference(got: object, expected: object) -> str:
+    """Where a result that has the right form differs: which element of a tuple, and where in a large tensor."""
+    if isinstance(expected, tuple):
+        i = next(i for i, (g, e) in enumerate(zip(got, expected)) if not _close(g, e))
+        return f"result {i + 1} of {len(expected)} differs: " + _difference(got[i], expected[i])
+    if isinstance(expected, torch.Tensor) and expected.numel() > 6:
+        gap = (got.detach().double() - expected.double()).abs()
+        where = tuple(int(i) for i in torch.unravel_index(gap.argmax(), gap.shape))
+        return (f"values differ most at index {where}: expected {expected[where].item():.6g}, "
+                f"got {got[where].item():.6g}")
+    return f"expected {_short(expected)}, got {_short(got)}"
+
+
+def _short(value: object) -> str:
+    """A compact text form of a value for hints."""
+    if isinstance(value, torch.Tensor):
+        if value.numel() > 6:
+            return f"tensor of shape {tuple(value.shape)}"
+        return str([round(v, 6) if isinstance(v, float) else v for v in value.detach().cpu().flatten().tolist()])
+    if isinstance(value, tuple):
+        return "(" + ", ".join(_short(v) for v in value) + ")"
+    if isinstance(value, float):
+        return repr(round(value, 6))
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _codes(seed: int, n: int = 50, units: int = 8) -> torch.Tensor:
+    """Reproducible sparse-looking codes in [0, 1] for the checks."""
+    return torch.rand(n, units, generator=torch.Generator().manual_seed(seed), dtype=torch.float64) ** 3
+
+
+def check_choice(name: str, answer: object, correct: str, options: tuple[str, ...], why: str) -> None:
+    """A prediction question: PASS when `answer` is the correct option (case and spaces ignored), else a hint."""
+    if answer is None or answer is ...:
+        return _report(name, False, f"no answer yet: set it to one of {', '.join(map(repr, options))}")
+    text = str(answer).strip().lower()
+    if text not in [o.lower() for o in options]:
+        return _report(name, False, f"{answer!r} is not one of {', '.join(map(repr, options))}")
+    if text != correct.lower():  # the explanation names the right option, so it waits for a right answer
+        return _report(name, False, f"not {answer!r}: look again at what the question rests on, then answer again")
+    _report(name, True)
+    print(f"      {why}")
+
+
+#: The notebooks' predict-first questions: title → (correct option, options, why). Each chapter's module adds
+#: its own, so that the learner's cell asks the question without showing its answer.
+PREDICTIONS: dict[str, tuple[str, tuple[str, ...], str]] = {}
+
+
+def check_prediction(question: str, answer: object) -> None:
+    """A predict-first question of the notebooks, by its title (a key of PREDICTIONS): PASS, or FAIL with a hint."""
+    if question not in PREDICTIONS:
+        raise ValueError(f"question must be one of {sorted(PREDICTIONS)}, got {question!r}")
+    correct, options, why = PREDICTIONS[question]
+    check_choice(question, answer, correct, options, why)
+
+

@@ -1,0 +1,60 @@
+"""Checkers and questions of notebook 08: superposition."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+
+from ..training import resampled_weights
+from ._checking import _compare, _report
+
+__all__ = ["check_dropped_feature", "check_resampled_weights", "check_shared_direction"]
+
+
+def _feature_answer(name: str, answer: object, correct: int, n_features: int, why: str) -> None:
+    """PASS when `answer` is the feature index `correct`; a hint otherwise (never raises)."""
+    if answer is None or answer is ...:
+        return _report(name, False, f"no answer yet: set it to a feature index from 0 to {n_features - 1}")
+    if isinstance(answer, bool) or not isinstance(answer, int) or not 0 <= answer < n_features:
+        return _report(name, False, f"{answer!r} is not a feature index from 0 to {n_features - 1}")
+    if answer != correct:
+        return _report(name, False, f"not feature {answer}. {why}")
+    _report(name, True)
+
+
+def check_dropped_feature(answer: object, gram: torch.Tensor) -> None:
+    """answer: the feature the toy model does not represent at all, read off the diagonal of WᵀW."""
+    gram = torch.as_tensor(gram)
+    correct = int(gram.diagonal().argmin())
+    _feature_answer("dropped feature", answer, correct, len(gram),
+                    "The diagonal of WᵀW holds ‖W_i‖²: the dropped feature's entry is (close to) 0.")
+
+
+def check_shared_direction(answer: object, gram: torch.Tensor, feature: int = 0) -> None:
+    """answer: the feature on the same line as `feature` but pointing the other way (most negative WᵀW entry)."""
+    gram = torch.as_tensor(gram).clone()
+    gram[feature, feature] = float("inf")
+    correct = int(gram[feature].argmin())
+    _feature_answer(f"feature sharing a direction with feature {feature}", answer, correct, len(gram),
+                    f"Look along row {feature} of WᵀW for the most negative entry: W_i·W_j ≈ −‖W_i‖‖W_j‖ "
+                    "means opposite arrows on one line (an antipodal pair).")
+
+
+def check_resampled_weights(fn: Callable) -> None:
+    """fn(w_enc, b_enc, w_dec, dead, directions, encoder_norm) → (w_enc, b_enc, w_dec) with dead latents resampled."""
+    g = torch.Generator().manual_seed(17)
+
+    def case(latents: int, inputs: int, dead_ids: list[int]) -> tuple:
+        dead = torch.zeros(latents, dtype=torch.bool)
+        dead[dead_ids] = True
+        return (torch.randn(latents, inputs, generator=g, dtype=torch.float64),
+                torch.randn(latents, generator=g, dtype=torch.float64),
+                torch.randn(inputs, latents, generator=g, dtype=torch.float64), dead,
+                torch.randn(len(dead_ids), inputs, generator=g, dtype=torch.float64) * 3, 0.4)
+
+    return _compare("resampled weights", fn, resampled_weights, [case(6, 4, [1, 4]), case(5, 3, [0, 1, 2, 3, 4]),
+                                                                  case(4, 4, [])],
+                    "For the dead latents only: decoder columns w_dec[:, dead] = unit directions (transposed), "
+                    "encoder rows w_enc[dead] = unit directions · encoder_norm, biases b_enc[dead] = 0. "
+                    "Work on clones: the inputs must not change.")
