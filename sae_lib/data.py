@@ -24,7 +24,7 @@ from torch import Tensor
 
 __all__ = ["DEBIAN_FASHION_MNIST", "DIGITS", "MNIST_MIRRORS", "OFFLINE_MNIST", "ImageData", "batches", "check_finite",
     "default_root", "load_fashion_mnist", "load_mnist", "load_offline_mnist", "natural_images", "pca_whiten",
-    "sample_patches", "to_float_images", "zca_whiten"]
+    "sample_patches", "to_float_images", "validation_split", "zca_whiten"]
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 OFFLINE_MNIST = _PACKAGE_DIR / "assets" / "mnist_5k.npz"
@@ -106,12 +106,11 @@ def _host_resolves(url: str) -> bool:
 
 
 def load_mnist(root: str | Path | None = None, download: bool = True) -> ImageData:
-    """MNIST via torchvision (cached under `root`); if that fails, say so and use the offline sample."""
+    """MNIST via torchvision (cached under `root`); if that fails, use the offline sample and say so in one line."""
     root = Path(root) if root is not None else default_root()
     cached = (root / "MNIST" / "raw" / "t10k-labels-idx1-ubyte").exists()
     if not cached and not any(_host_resolves(url) for url in MNIST_MIRRORS):  # skip importing torchvision offline
-        print("MNIST could not be downloaded (no network: no mirror's host resolves); "
-              "using the offline 5,000-image MNIST sample instead.")
+        print("Using the offline 5,000-image MNIST sample (no network).")
         return load_offline_mnist()
     from torchvision import datasets  # imported here: torchvision takes over a second to import
 
@@ -122,8 +121,21 @@ def load_mnist(root: str | Path | None = None, download: bool = True) -> ImageDa
             return _from_torchvision(datasets.MNIST, root, download, DIGITS)
     except (RuntimeError, OSError) as error:
         reason = (str(error).strip().splitlines() or [type(error).__name__])[-1]
-        print(f"MNIST could not be downloaded ({reason}); using the offline 5,000-image MNIST sample instead.")
+        print(f"Using the offline 5,000-image MNIST sample (the download failed: {reason}).")
         return load_offline_mnist()
+
+
+def validation_split(data: ImageData, n_validation: int = 500, seed: int = 0) -> ImageData:
+    """Carve a validation set out of the training images: an ImageData whose train split is the rest of the
+    training images and whose *test* split is the validation set, so a tuning loop that trains on
+    `.train_images` and scores on `.test_images` never touches the real test set."""
+    n_train = len(data.train_images)
+    if isinstance(n_validation, bool) or not isinstance(n_validation, int) or not 0 < n_validation < n_train:
+        raise ValueError(f"n_validation must be an integer from 1 to {n_train - 1}, got {n_validation!r}")
+    order = torch.randperm(len(data.train_images), generator=torch.Generator().manual_seed(seed))
+    held, kept = order[:n_validation], order[n_validation:]
+    return ImageData(data.train_images[kept], data.train_labels[kept], data.train_images[held],
+                     data.train_labels[held], f"{data.source}, validation split of {n_validation:,}", data.classes)
 
 
 def _stage_idx_files(idx_dir: Path, raw_dir: Path) -> None:

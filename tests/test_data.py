@@ -47,15 +47,27 @@ def test_failed_download_falls_back_to_offline_sample_with_one_line(tmp_path, mo
     monkeypatch.setattr(data, "MNIST_MIRRORS", ["http://127.0.0.1:9/"])  # a closed port: the real download path fails
     d = load_mnist(tmp_path, download=True)
     out = capsys.readouterr().out.strip().splitlines()
-    assert len(out) == 1 and "offline" in out[0] and "could not be downloaded" in out[0]
+    assert len(out) == 1 and out[0].startswith("Using the offline 5,000-image MNIST sample (the download failed")
     assert d.source.startswith("offline MNIST sample") and len(d.train_images) == 4000
 
 
 def test_unresolvable_mirrors_fall_back_without_trying_a_download(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(data, "MNIST_MIRRORS", ["https://mnist.invalid/"])  # .invalid never resolves (RFC 2606)
     d = load_mnist(tmp_path, download=True)
-    assert "no mirror's host resolves" in capsys.readouterr().out
+    assert capsys.readouterr().out == "Using the offline 5,000-image MNIST sample (no network).\n"
     assert d.source.startswith("offline MNIST sample") and not (tmp_path / "MNIST").exists()
+
+
+def test_validation_split_is_carved_from_training_images_only(mnist):
+    split = data.validation_split(mnist, n_validation=300, seed=1)
+    assert len(split.test_images) == 300 and len(split.train_images) == len(mnist.train_images) - 300
+    rows = {tuple(r.tolist()) for r in mnist.train_images.flatten(1)[:, ::7]}  # a cheap fingerprint per image
+    assert all(tuple(r.tolist()) in rows for r in split.test_images.flatten(1)[:, ::7])
+    together = torch.cat([split.train_images, split.test_images]).flatten(1).sum(dim=1).sort().values
+    assert torch.equal(together, mnist.train_images.flatten(1).sum(dim=1).sort().values)  # a partition, no overlap
+    assert torch.equal(split.test_images, data.validation_split(mnist, 300, seed=1).test_images)  # seeded
+    with pytest.raises(ValueError, match="n_validation"):
+        data.validation_split(mnist, n_validation=len(mnist.train_images))
 
 
 def test_offline_sample_split_is_checked():
