@@ -1,5 +1,5 @@
 """Image data: MNIST and Fashion-MNIST as in-memory float tensors, with an offline MNIST sample;
-natural-image patches and their PCA/ZCA whitening.
+natural-image patches (scikit-image's bundled photographs) and their PCA/ZCA whitening.
 
 Whole splits are loaded once into float32 tensors in [0, 1] of shape [N, 1, 28, 28] and
 batched from memory (`batches`), so training never pays for a per-sample transform.
@@ -22,9 +22,9 @@ import numpy as np
 import torch
 from torch import Tensor
 
-__all__ = ["DEBIAN_FASHION_MNIST", "DIGITS", "MNIST_MIRRORS", "OFFLINE_MNIST", "ImageData", "batches", "check_finite",
-    "default_root", "load_fashion_mnist", "load_mnist", "load_offline_mnist", "natural_images", "pca_whiten",
-    "sample_patches", "to_float_images", "validation_split", "zca_whiten"]
+__all__ = ["DEBIAN_FASHION_MNIST", "DIGITS", "MNIST_MIRRORS", "NATURAL_IMAGES", "OFFLINE_MNIST", "ImageData", "batches",
+    "check_finite", "default_root", "load_fashion_mnist", "load_mnist", "load_offline_mnist", "natural_images",
+    "pca_whiten", "sample_patches", "to_float_images", "validation_split", "zca_whiten"]
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 OFFLINE_MNIST = _PACKAGE_DIR / "assets" / "mnist_5k.npz"
@@ -179,39 +179,52 @@ def batches(x: Tensor, batch_size: int, shuffle: bool = True,
         yield x[order[start : start + batch_size]]
 
 
-def natural_images(downsample: int = 3) -> list[np.ndarray]:
-    """scikit-learn's two bundled photos (china.jpg, flower.jpg) in grey, in [0, 1], each pixel the mean
-    of a downsample × downsample block."""
-    from sklearn.datasets import load_sample_images  # imported here: only the natural-image notebook needs it
+#: scikit-image's bundled photographs and textures of natural scenes (no download): a portrait, a cameraman on
+#: grass, a cat, a coffee cup, grass, gravel, the moon's surface and a rocket launch among trees. Left out:
+#: brick (a man-made grid), text and page (print), coins and the star field.
+NATURAL_IMAGES = ("astronaut", "camera", "chelsea", "coffee", "grass", "gravel", "moon", "rocket")
+
+
+def natural_images(downsample: int = 2, names: tuple[str, ...] = NATURAL_IMAGES) -> list[np.ndarray]:
+    """scikit-image's bundled photographs `names` (skimage.data functions) in grey, in [0, 1], each pixel the
+    mean of a downsample × downsample block."""
+    import skimage.data  # imported here: only the natural-image notebook needs it
 
     if isinstance(downsample, bool) or not isinstance(downsample, int) or downsample < 1:
         raise ValueError(f"downsample must be a positive integer, got {downsample!r}")
+    unknown = [n for n in names if n not in NATURAL_IMAGES]
+    if isinstance(names, str) or not names or unknown:
+        raise ValueError(f"names must be a non-empty tuple drawn from {NATURAL_IMAGES}, got {names!r}")
     images = []
-    for rgb in load_sample_images().images:
-        grey = rgb.astype(np.float64).mean(axis=2) / 255.0
+    for name in names:
+        pixels = np.asarray(getattr(skimage.data, name)(), dtype=np.float64) / 255.0
+        grey = pixels.mean(axis=2) if pixels.ndim == 3 else pixels
         h, w = (s // downsample * downsample for s in grey.shape)
         images.append(grey[:h, :w].reshape(h // downsample, downsample, w // downsample, downsample).mean(axis=(1, 3)))
     return images
 
 
 def sample_patches(images: list[np.ndarray], n: int, size: int = 8, seed: int = 0) -> Tensor:
-    """n random size × size patches, flattened to float32 rows [n, size²], from images chosen uniformly at random."""
+    """n distinct size × size patches, flattened to float32 rows [n, size²]: positions drawn without replacement,
+    uniformly over every window of every image (so a larger image gives more patches)."""
     if not images or any(np.ndim(im) != 2 for im in images):
         shapes = [np.shape(im) for im in images]
         raise ValueError(f"images must be a non-empty list of 2-D (grey) arrays, got shapes {shapes}")
     smallest = min(min(np.shape(im)) for im in images)
     if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= smallest:
         raise ValueError(f"patch size must be an integer from 1 to {smallest} (the smallest image side), got {size!r}")
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n!r}")
-    rng = np.random.default_rng(seed)
-    which = rng.integers(len(images), size=n)
+    counts = np.array([(np.shape(im)[0] - size + 1) * (np.shape(im)[1] - size + 1) for im in images])
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= counts.sum():
+        raise ValueError(f"n must be an integer from 1 to {counts.sum():,} (the distinct {size} × {size} windows "
+                         f"of these images), got {n!r}")
+    starts = np.concatenate([[0], np.cumsum(counts)])
+    position = np.random.default_rng(seed).choice(starts[-1], size=n, replace=False)  # distinct: no duplicates
+    which = np.searchsorted(starts, position, side="right") - 1
     patches = np.empty((n, size * size), dtype=np.float32)
     for k, image in enumerate(images):
         rows = np.flatnonzero(which == k)
         windows = np.lib.stride_tricks.sliding_window_view(np.asarray(image), (size, size))  # a view: no copies
-        top = rng.integers(windows.shape[0], size=len(rows))
-        left = rng.integers(windows.shape[1], size=len(rows))
+        top, left = np.divmod(position[rows] - starts[k], windows.shape[1])
         patches[rows] = windows[top, left].reshape(len(rows), -1)
     return torch.from_numpy(patches)
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from sae_lib.data import natural_images, pca_whiten, sample_patches, zca_whiten
+from sae_lib.data import NATURAL_IMAGES, natural_images, pca_whiten, sample_patches, zca_whiten
 
 
 def covariance(x):
@@ -22,10 +22,12 @@ def correlated():
 
 def test_natural_images_are_grey_averaged_photos_in_unit_range():
     full, small = natural_images(downsample=1), natural_images(downsample=3)
-    assert [im.shape for im in full] == [(427, 640), (427, 640)]
-    assert [im.shape for im in small] == [(142, 213), (142, 213)]
+    assert len(full) == len(NATURAL_IMAGES) == 8
+    assert full[NATURAL_IMAGES.index("chelsea")].shape == (300, 451)  # a colour photo, turned grey
+    assert small[NATURAL_IMAGES.index("chelsea")].shape == (100, 150)
     assert all(0.0 <= im.min() and im.max() <= 1.0 for im in full + small)
     assert np.isclose(small[0][0, 0], full[0][:3, :3].mean())  # each pixel is the mean of a 3 × 3 block
+    assert [im.shape for im in natural_images(2, names=("grass", "moon"))] == [(256, 256), (256, 256)]
 
 
 @pytest.mark.parametrize("downsample", [0, 2.5, True])
@@ -34,20 +36,30 @@ def test_bad_downsample_is_refused(downsample):
         natural_images(downsample=downsample)
 
 
-def test_patches_are_windows_of_the_images_and_reproducible():
+@pytest.mark.parametrize("names", [(), "grass", ("grass", "brick"), ("text",)])
+def test_unknown_or_missing_image_names_are_refused(names):
+    with pytest.raises(ValueError, match="names must be a non-empty tuple drawn from"):
+        natural_images(names=names)
+
+
+def test_patches_are_distinct_windows_of_the_images_and_reproducible():
     images = [np.arange(20 * 30, dtype=float).reshape(20, 30), -np.ones((10, 12))]
-    p = sample_patches(images, n=500, size=4, seed=1)
-    assert p.shape == (500, 16) and p.dtype == torch.float32
-    assert torch.equal(p, sample_patches(images, n=500, size=4, seed=1))
-    assert not torch.equal(p, sample_patches(images, n=500, size=4, seed=2))
+    p = sample_patches(images, n=400, size=4, seed=1)
+    assert p.shape == (400, 16) and p.dtype == torch.float32
+    assert torch.equal(p, sample_patches(images, n=400, size=4, seed=1))
+    assert not torch.equal(p, sample_patches(images, n=400, size=4, seed=2))
     from_second = (p == -1).all(dim=1)
-    assert 150 < from_second.sum() < 350  # both images are used, about equally
+    # 17 · 27 = 459 windows in the first image, 7 · 9 = 63 in the second: drawn in proportion
+    assert 25 < from_second.sum() < 75
     first = p[~from_second].reshape(-1, 4, 4)
     top_left = first[:, 0, 0]
+    assert len(top_left.unique()) == len(top_left)  # no window drawn twice
     rows, cols = top_left // 30, top_left % 30
     assert (rows <= 16).all() and (cols <= 26).all()  # every window lies inside the image
     expected = torch.stack([torch.as_tensor(images[0][int(r):int(r) + 4, int(c):int(c) + 4]) for r, c in zip(rows, cols)])
     assert torch.equal(first, expected.float())
+    every = sample_patches(images[:1], n=459, size=4)  # as many patches as windows: each window exactly once
+    assert len(every[:, 0].unique()) == 459
 
 
 @pytest.mark.parametrize("size", [0, 11, -3, 2.5, "8"])
@@ -62,8 +74,10 @@ def test_bad_images_or_count_are_refused():
         sample_patches([np.zeros((8, 8, 3))], n=5)
     with pytest.raises(ValueError, match="non-empty"):
         sample_patches([], n=5)
-    with pytest.raises(ValueError, match="n must be a positive integer, got 0"):
+    with pytest.raises(ValueError, match="n must be an integer from 1 to 25 .* got 0"):
         sample_patches([np.zeros((8, 8))], n=0, size=4)
+    with pytest.raises(ValueError, match="n must be an integer from 1 to 25 .* got 26"):
+        sample_patches([np.zeros((8, 8))], n=26, size=4)  # more patches than distinct windows
 
 
 @pytest.mark.parametrize("whiten", [pca_whiten, zca_whiten])
