@@ -21,8 +21,8 @@ from .penalties import mean_activation
 
 __all__ = ["DENSE_DENSITY", "SIGMOID_THRESHOLD", "baselines", "dead_fraction", "decoder_features", "default_threshold",
     "dense_fraction", "evaluate", "feature_density", "interpolate_frontier", "l0", "lm_anchor_losses", "lm_fidelity",
-    "loss_recovered", "match_atoms", "mmcs", "normalized_mse", "orientation_selectivity", "reconstruct",
-    "shrinkage_slope", "spatial_extent", "variance_explained"]
+    "loss_recovered", "match_atoms", "mmcs", "normalized_mse", "orientation_selectivity", "preferred_orientation",
+    "reconstruct", "shrinkage_slope", "spatial_extent", "variance_explained"]
 
 SIGMOID_THRESHOLD = 0.1
 
@@ -178,6 +178,19 @@ def _square_filters(filters: Tensor | np.ndarray) -> Tensor:
     return f.reshape(len(f), side, side)
 
 
+def _orientation_resultant(filters: Tensor | np.ndarray, pad: int) -> tuple[Tensor, Tensor]:
+    """(Σ_k P(k) e^{2iθ(k)}, Σ_k P(k)) over each filter's zero-padded power spectrum, DC left out."""
+    f = _square_filters(filters)
+    if isinstance(pad, bool) or not isinstance(pad, int) or pad < f.shape[-1]:
+        raise ValueError(f"pad must be an integer at least the filter side {f.shape[-1]}, got {pad!r}")
+    power = torch.fft.fft2(f, s=(pad, pad)).abs() ** 2
+    k = torch.fft.fftfreq(pad, dtype=torch.float64)
+    ky, kx = torch.meshgrid(k, k, indexing="ij")
+    doubled = torch.polar(torch.ones_like(kx), 2 * torch.atan2(ky, kx))
+    power[:, 0, 0] = 0.0  # the DC term has no direction
+    return (power * doubled).sum(dim=(1, 2)), power.sum(dim=(1, 2))
+
+
 def orientation_selectivity(filters: Tensor | np.ndarray, pad: int = 32) -> Tensor:
     """How strongly each filter prefers one orientation, from 0 (none) to 1 (a single orientation).
 
@@ -187,15 +200,22 @@ def orientation_selectivity(filters: Tensor | np.ndarray, pad: int = 32) -> Tens
     Gabor-like edge detectors about 0.8. Caveat: it sees orientation only, not position, so a
     grating that fills the whole patch scores as high as a localised edge (see `spatial_extent`).
     """
-    f = _square_filters(filters)
-    if isinstance(pad, bool) or not isinstance(pad, int) or pad < f.shape[-1]:
-        raise ValueError(f"pad must be an integer at least the filter side {f.shape[-1]}, got {pad!r}")
-    power = torch.fft.fft2(f, s=(pad, pad)).abs() ** 2
-    k = torch.fft.fftfreq(pad, dtype=torch.float64)
-    ky, kx = torch.meshgrid(k, k, indexing="ij")
-    doubled = torch.polar(torch.ones_like(kx), 2 * torch.atan2(ky, kx))
-    power[:, 0, 0] = 0.0  # the DC term has no direction
-    return ((power * doubled).sum(dim=(1, 2)).abs() / power.sum(dim=(1, 2)).clamp_min(1e-30)).float()
+    resultant, total = _orientation_resultant(filters, pad)
+    return (resultant.abs() / total.clamp_min(1e-30)).float()
+
+
+def preferred_orientation(filters: Tensor | np.ndarray, pad: int = 32) -> Tensor:
+    """Each filter's preferred edge orientation in degrees, in [0, 180): 0 horizontal, 90 vertical, 45 rising
+    to the right, as the filter is drawn (row 0 at the top).
+
+    The edge runs across the direction of the power spectrum's doubled-angle resultant (see
+    `orientation_selectivity`). Caveats: every filter gets an angle, which means little where the selectivity is
+    low; and the square patch's own border pulls an oblique edge on an 8 × 8 grid up to about 7° towards the
+    nearest axis.
+    """
+    resultant, _ = _orientation_resultant(filters, pad)
+    frequency = torch.angle(resultant) / 2  # the dominant frequency's direction, y pointing down the rows
+    return torch.rad2deg(-(frequency + torch.pi / 2)).remainder(180.0).float()  # the edge is across it; y flipped up
 
 
 def spatial_extent(filters: Tensor | np.ndarray) -> Tensor:
