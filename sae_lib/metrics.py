@@ -19,10 +19,11 @@ from .language_model import CharTransformer, neuron_activations, next_char_loss,
 from .model import SparseAutoencoder
 from .penalties import mean_activation
 
-__all__ = ["DENSE_DENSITY", "SIGMOID_THRESHOLD", "baselines", "dead_fraction", "decoder_features", "default_threshold",
-    "dense_fraction", "evaluate", "feature_density", "interpolate_frontier", "l0", "lm_anchor_losses", "lm_fidelity",
-    "loss_recovered", "match_atoms", "mmcs", "normalized_mse", "orientation_selectivity", "preferred_orientation",
-    "reconstruct", "shrinkage_slope", "spatial_extent", "variance_explained"]
+__all__ = ["DENSE_DENSITY", "SIGMOID_THRESHOLD", "band_shares", "baselines", "dead_fraction", "decoder_features",
+    "default_threshold", "dense_fraction", "evaluate", "feature_density", "interpolate_frontier", "l0",
+    "lm_anchor_losses", "lm_fidelity", "loss_recovered", "match_atoms", "mmcs", "normalized_mse",
+    "orientation_selectivity", "preferred_orientation", "reconstruct", "shrinkage_slope", "spatial_extent",
+    "variance_explained"]
 
 SIGMOID_THRESHOLD = 0.1
 
@@ -53,6 +54,19 @@ def l0(z: Tensor, threshold: float) -> float:
 def feature_density(z: Tensor, threshold: float) -> Tensor:
     """Each unit's firing rate: the fraction of inputs on which it is active (one value per unit)."""
     return _active(z, threshold).float().mean(dim=0)
+
+
+def band_shares(z: Tensor, edges: Sequence[float]) -> Tensor:
+    """Per unit, the share of inputs whose activation falls in each band [edges[i], edges[i+1]): [bands, units].
+
+    Unlike a histogram pooled over all units, this says how each unit reaches its mean activation ρ̂
+    (on for a few inputs and off otherwise, or a little on for most of them)."""
+    edges = [float(e) for e in edges]
+    if len(edges) < 2 or any(a >= b for a, b in zip(edges, edges[1:])):
+        raise ValueError(f"edges must be at least two increasing numbers, got {edges}")
+    if z.dim() != 2:
+        raise ValueError(f"z must be a 2-D tensor [inputs, units], got shape {tuple(z.shape)}")
+    return torch.stack([((z >= lo) & (z < hi)).float().mean(dim=0) for lo, hi in zip(edges, edges[1:])])
 
 
 def dead_fraction(z: Tensor, threshold: float) -> float:
