@@ -175,20 +175,29 @@ def test_numpy_numbers_are_accepted_where_a_single_number_is_expected(capsys):
 def test_mistake_hints_say_what_went_wrong(capsys):
     ex.check_kl(lambda rho, q: None)
     assert "returned None" in capsys.readouterr().out
-    ex.check_mean_activation(lambda z: z.mean(dim=0).tolist())
+    ex.check_kl_gradient(lambda rho, q, beta: [str(v) for v in kl_gradient(rho, q, beta).tolist()])
     assert "expected a torch.Tensor, got a list" in capsys.readouterr().out
-    ex.check_mean_activation(lambda z: z.mean(dim=0, keepdim=True))
+    ex.check_kl_gradient(lambda rho, q, beta: kl_gradient(rho, q, beta)[None])
     assert "shape" in capsys.readouterr().out
-    ex.check_mean_activation(lambda z: (z.mean(dim=0) > 0.1).long())
+    ex.check_kl_gradient(lambda rho, q, beta: (kl_gradient(rho, q, beta) > 0).long())
     assert "floating-point" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("convert", [lambda t: t.tolist(), lambda t: t.numpy(), lambda t: t.float().numpy()])
+def test_a_list_or_array_of_numbers_is_converted_and_compared(convert, capsys):
+    ex.check_kl_gradient(lambda rho, q, beta: convert(kl_gradient(rho, q, beta)))
+    assert capsys.readouterr().out.startswith("PASS")
+    ex.check_kl_gradient(lambda rho, q, beta: convert(kl_gradient(rho, q, 1.0)))  # converted, and still wrong
+    out = capsys.readouterr().out
+    assert out.startswith("FAIL") and "expected" in out
+
+
 def test_learners_function_cannot_change_the_reference_inputs(capsys):
-    def in_place(z):
-        result = z.mean(dim=0)
-        z.zero_()
+    def in_place(rho, q, beta):
+        result = kl_gradient(rho, q, beta)
+        q.zero_()
         return result
-    ex.check_mean_activation(in_place)
+    ex.check_kl_gradient(in_place)
     assert capsys.readouterr().out.startswith("PASS")
 
 
@@ -290,3 +299,35 @@ def test_measured_failure(latent, reason, verdict, capsys):
 def test_top_precision_accepts_a_python_float(capsys):
     ex.check_top_precision(lambda acts, labels, k: precision_by_hand(acts, labels, k).item())
     assert capsys.readouterr().out.startswith("PASS")
+
+
+def _kl_with_eps(eps):
+    return lambda rho, q: (rho * torch.log(rho / (q + eps)) + (1 - rho) * torch.log((1 - rho) / (1 - q + eps))).sum()
+
+
+@pytest.mark.parametrize("answer", [
+    _kl_with_eps(1e-7), _kl_with_eps(1e-6),  # the common stable form, and the library's own ε
+    lambda rho, q: (rho * torch.log((rho + 1e-6) / (q + 1e-6))
+                    + (1 - rho) * torch.log((1 - rho + 1e-6) / (1 - q + 1e-6))).sum(),
+    lambda rho, q: kl_divergence(rho, q.clamp(1e-6, 1 - 1e-6)).item(),  # a Python float is a number too
+])
+def test_kl_accepts_the_stable_forms(answer, capsys):
+    ex.check_kl(answer)
+    assert capsys.readouterr().out.startswith("PASS")
+
+
+@pytest.mark.parametrize("answer", [
+    lambda rho, q: (rho * torch.log(rho / q) + (1 - rho) * torch.log((1 - rho) / (1 - q))).mean(),  # mean, not sum
+    lambda rho, q: (q * torch.log(q / rho) + (1 - q) * torch.log((1 - q) / (1 - rho))).sum(),  # KL(ρ̂ ‖ ρ)
+    lambda rho, q: (rho * torch.log(rho / (q + 1e-7))).sum(),  # stable, but the (1 − ρ) term dropped
+])
+def test_kl_still_rejects_real_mistakes(answer, capsys):
+    ex.check_kl(answer)
+    assert capsys.readouterr().out.startswith("FAIL")
+
+
+def test_kl_gradient_accepts_an_epsilon_and_rejects_a_forgotten_beta(capsys):
+    ex.check_kl_gradient(lambda rho, q, beta: beta * (-rho / (q + 1e-6) + (1 - rho) / (1 - q + 1e-6)))
+    assert capsys.readouterr().out.startswith("PASS")
+    ex.check_kl_gradient(lambda rho, q, beta: -rho / (q + 1e-6) + (1 - rho) / (1 - q + 1e-6))
+    assert capsys.readouterr().out.startswith("FAIL")

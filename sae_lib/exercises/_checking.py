@@ -61,13 +61,39 @@ def _number(got: object) -> float | None:
     return float(array.reshape(()))
 
 
-def _close(got: object, expected: object) -> bool:
-    """Whether two checked results agree to 1e-6 (relative) / 1e-9 (absolute); tuples element by element."""
+def _close(got: object, expected: object, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
+    """Whether two checked results agree to `rtol` (relative) / `atol` (absolute); tuples element by element."""
     if isinstance(expected, tuple):
-        return all(_close(g, e) for g, e in zip(got, expected))
+        return all(_close(g, e, rtol, atol) for g, e in zip(got, expected))
     got_t = torch.as_tensor(got.detach() if isinstance(got, torch.Tensor) else _number(got), dtype=torch.float64)
     expected_t = torch.as_tensor(expected, dtype=torch.float64)
-    return torch.allclose(got_t.reshape(expected_t.shape), expected_t, rtol=1e-6, atol=1e-9)
+    return torch.allclose(got_t.reshape(expected_t.shape), expected_t, rtol=rtol, atol=atol)
+
+
+def _converted(got: object, expected: object) -> object:
+    """`got` as a tensor where a tensor is expected and `got` is a list, tuple or NumPy array of numbers.
+
+    A list of numbers is a fair answer: it is converted (floats where the expected result is floating-point,
+    the expected dtype where both are integers or both booleans) and then compared like any tensor. What
+    cannot be read as numbers is returned unchanged, for `_problem` to describe.
+    """
+    if isinstance(expected, tuple) and isinstance(got, (tuple, list)) and len(got) == len(expected):
+        return tuple(_converted(g, e) for g, e in zip(got, expected))
+    if not isinstance(expected, torch.Tensor) or not isinstance(got, (list, tuple, np.ndarray)):
+        return got
+    try:
+        array = np.asarray(got)
+    except Exception:  # ragged lists, tensors NumPy cannot read: leave them for the hint
+        return got
+    kind = array.dtype.kind
+    if kind not in "biuf" or array.dtype == object:
+        return got
+    if expected.is_floating_point():
+        return torch.as_tensor(array, dtype=torch.float64)
+    tensor = torch.as_tensor(array)
+    if kind == "f" or (expected.dtype == torch.bool and kind != "b"):  # keep the values; the comparison judges them
+        return tensor
+    return tensor.to(expected.dtype)
 
 
 def _clone(value: object) -> object:
@@ -75,8 +101,12 @@ def _clone(value: object) -> object:
     return value.clone() if isinstance(value, torch.Tensor) else value
 
 
-def _compare(name: str, fn: object, reference: Callable, cases: list[tuple], hint: str) -> None:
-    """Run `fn` and `reference` on each case; PASS when every result matches. Never raises on a learner's mistake."""
+def _compare(name: str, fn: object, reference: Callable, cases: list[tuple], hint: str, rtol: float = 1e-6,
+             atol: float = 1e-9) -> None:
+    """Run `fn` and `reference` on each case; PASS when every result matches to rtol/atol.
+
+    Never raises on a learner's mistake. A list or NumPy array of numbers where a tensor is expected is
+    converted first (`_converted`)."""
     if not callable(fn):
         return _report(name, False, f"expected a function, got {_short(fn)}. {hint}")
     for args in cases:
@@ -88,9 +118,10 @@ def _compare(name: str, fn: object, reference: Callable, cases: list[tuple], hin
             return _report(name, False, f"{type(error).__name__}: {error}. {hint}")
         expected = reference(*args)
         try:
+            got = _converted(got, expected)
             problem = _problem(got, expected)
-            if problem is None and not _close(got, expected):
-                problem = f"for inputs {_short(args)} {_difference(got, expected)}"
+            if problem is None and not _close(got, expected, rtol, atol):
+                problem = f"for inputs {_short(args)} {_difference(got, expected, rtol, atol)}"
         except Exception as error:  # a result of a form no rule above foresaw: still a FAIL, never a crash
             problem = f"could not compare your result ({type(got).__name__}) with the expected one: {error}"
         if problem is not None:
@@ -98,11 +129,11 @@ def _compare(name: str, fn: object, reference: Callable, cases: list[tuple], hin
     _report(name, True)
 
 
-def _difference(got: object, expected: object) -> str:
+def _difference(got: object, expected: object, rtol: float = 1e-6, atol: float = 1e-9) -> str:
     """Where a result that has the right form differs: which element of a tuple, and where in a large tensor."""
     if isinstance(expected, tuple):
-        i = next(i for i, (g, e) in enumerate(zip(got, expected)) if not _close(g, e))
-        return f"result {i + 1} of {len(expected)} differs: " + _difference(got[i], expected[i])
+        i = next(i for i, (g, e) in enumerate(zip(got, expected)) if not _close(g, e, rtol, atol))
+        return f"result {i + 1} of {len(expected)} differs: " + _difference(got[i], expected[i], rtol, atol)
     if isinstance(expected, torch.Tensor) and expected.numel() > 6:
         gap = (got.detach().double() - expected.double()).abs()
         where = tuple(int(i) for i in torch.unravel_index(gap.argmax(), gap.shape))
