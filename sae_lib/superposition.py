@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
-__all__ = ["ToyModel", "feature_dimensionality", "importances", "toy_features", "toy_loss", "train_toy_model"]
-
+__all__ = ["ToyModel", "feature_dimensionality", "feature_recovery", "importances", "toy_features", "toy_loss",
+           "train_toy_model", "welch_bound"]
 
 
 def importances(n_features: int, importance: float | Sequence[float] = 1.0) -> Tensor:
@@ -119,3 +119,57 @@ def feature_dimensionality(directions: Tensor) -> Tensor:
     unit = directions / norms.clamp_min(1e-8)
     overlaps = (unit @ directions.transpose(-1, -2)) ** 2  # (Ŵ_i · W_j)², [..., i, j]
     return (norms.squeeze(-1) ** 2 / overlaps.sum(dim=-1).clamp_min(1e-12)) * (norms.squeeze(-1) > 1e-3)
+
+
+def welch_bound(n_directions: int, n_dims: int) -> float:
+    """The least possible largest |cos| among n unit vectors in d dimensions (Welch 1974): √((n − d) / (d (n − 1))).
+
+    0 when n ≤ d (orthogonal directions fit); above it, no arrangement, hence no choice of basis, keeps every pair
+    of the n directions further apart than this: that is superposition, not a basis that happens to be unaligned.
+    """
+    for name, value in [("n_directions", n_directions), ("n_dims", n_dims)]:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return math.sqrt((n_directions - n_dims) / (n_dims * (n_directions - 1))) if n_directions > n_dims else 0.0
+
+
+def _unit(rows: Tensor) -> Tensor:
+    """Each row scaled to unit length (a zero row stays zero)."""
+    return rows / rows.norm(dim=1, keepdim=True).clamp_min(1e-12)
+
+
+def feature_recovery(true_codes: Tensor, codes: Tensor, true_directions: Tensor,
+                     learned_directions: Tensor) -> dict[str, Tensor]:
+    """How well each true feature is recovered by the one latent matched to it: its decoder direction and its code.
+
+    Latents are matched one-to-one to features by the Hungarian assignment that maximises the summed cosine between
+    true directions [features, dim] and decoder directions [latents, dim] (needs latents ≥ features), so a latent
+    shared by two features counts for one of them only. For each feature: the matched `latent`, the `cosine` of the
+    directions, the Pearson `correlation` of the latent's code with the feature's value over the inputs (0 for a
+    latent that never changes), and the `f1` of "the latent fires (z > 0)" as a detector of "the feature is on"
+    (codes and true_codes are [inputs, latents] and [inputs, features]).
+    """
+    from scipy.optimize import linear_sum_assignment  # scipy comes with scikit-learn
+
+    true_codes, codes = torch.as_tensor(true_codes).double(), torch.as_tensor(codes).double()
+    true_directions = torch.as_tensor(true_directions).double()
+    learned_directions = torch.as_tensor(learned_directions).double()
+    n_features, n_latents = true_directions.shape[0], learned_directions.shape[0]
+    if (true_codes.dim() != 2 or codes.dim() != 2 or len(true_codes) != len(codes) or true_codes.shape[1] != n_features
+            or codes.shape[1] != n_latents or true_directions.shape[1:] != learned_directions.shape[1:]
+            or n_latents < n_features):
+        shapes = [tuple(t.shape) for t in (true_codes, codes, true_directions, learned_directions)]
+        raise ValueError("need true_codes [inputs, features], codes [inputs, latents], directions [features, dim] "
+                         f"and [latents, dim] with latents ≥ features; got shapes {shapes}")
+    cosines = _unit(true_directions) @ _unit(learned_directions).T
+    _, latent = linear_sum_assignment(cosines.numpy(), maximize=True)
+    latent = torch.as_tensor(latent)
+    z = codes[:, latent]
+    centred_x, centred_z = true_codes - true_codes.mean(dim=0), z - z.mean(dim=0)
+    spread = centred_x.norm(dim=0) * centred_z.norm(dim=0)
+    correlation = torch.where(spread > 0, (centred_x * centred_z).sum(dim=0) / spread.clamp_min(1e-300), 0.0)
+    on, fires = true_codes > 0, z > 0
+    hits = (on & fires).sum(dim=0).double()
+    f1 = 2 * hits / (on.sum(dim=0) + fires.sum(dim=0)).double().clamp_min(1)
+    return {"latent": latent, "cosine": cosines[torch.arange(n_features), latent].float(),
+            "correlation": correlation.float(), "f1": f1.float()}
