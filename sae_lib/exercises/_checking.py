@@ -71,7 +71,7 @@ def _close(got: object, expected: object, rtol: float = 1e-6, atol: float = 1e-9
 
 
 def _converted(got: object, expected: object) -> object:
-    """`got` as a tensor where a tensor is expected and `got` is a list, tuple or NumPy array of numbers.
+    """`got` as a tensor where a tensor is expected and `got` is a number, or a list, tuple or NumPy array of numbers.
 
     A list of numbers is a fair answer: it is converted (floats where the expected result is floating-point,
     the expected dtype where both are integers or both booleans) and then compared like any tensor. What
@@ -79,6 +79,9 @@ def _converted(got: object, expected: object) -> object:
     """
     if isinstance(expected, tuple) and isinstance(got, (tuple, list)) and len(got) == len(expected):
         return tuple(_converted(g, e) for g, e in zip(got, expected))
+    if isinstance(expected, torch.Tensor) and expected.dim() == 0 and not isinstance(got, torch.Tensor):
+        number = _number(got)  # a Python or NumPy number where a one-number tensor is expected
+        return got if number is None else torch.tensor(number, dtype=torch.float64)
     if not isinstance(expected, torch.Tensor) or not isinstance(got, (list, tuple, np.ndarray)):
         return got
     try:
