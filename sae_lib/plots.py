@@ -174,7 +174,7 @@ class SparsityFigure:
     """
 
     def __init__(self, n_digits: int = 8, max_units: int = 128, side: int = 28) -> None:
-        self.figure = Figure(figsize=(10, 4.8), dpi=72)
+        self.figure = Figure(figsize=(10, 4.8), dpi=100)  # the notebooks' dpi: 10-pt text reads as 10 pt beside them
         self.canvas = FigureCanvasAgg(self.figure)
         grid = self.figure.add_gridspec(2, 3)
         ax_rec = self.figure.add_subplot(grid[0, :])
@@ -185,7 +185,8 @@ class SparsityFigure:
         self._mosaic = ax_rec.imshow(np.zeros((2 * side, n_digits * side)), cmap="gray", vmin=0, vmax=1, animated=True)
         self._bins = np.linspace(0, 1, 26)
         self._hist = ax_hist.stairs(np.ones(25), self._bins, fill=True, animated=True)
-        ax_hist.set(yscale="log", ylim=(0.8, 500 * max_units), xlabel="activation", title="latent activations")
+        ax_hist.set(yscale="log", ylim=(0.8, 500 * max_units), xlabel="activation", ylabel="count (log scale)",
+                    title="latent activations")
         self._bars = self._ax_mean.vlines(np.arange(max_units), 1e-4, 1e-4, linewidth=3, animated=True)
         self._rho_line = self._ax_mean.axhline(0.05, color="tab:red", linestyle="--", animated=True)
         self._ax_mean.set(yscale="log", ylim=(1e-3, 1), xlabel="latent unit", ylabel="mean activation ρ̂",
