@@ -146,8 +146,8 @@ def feature_recovery(true_codes: Tensor, codes: Tensor, true_directions: Tensor,
     true directions [features, dim] and decoder directions [latents, dim] (needs latents ≥ features), so a latent
     shared by two features counts for one of them only. For each feature: the matched `latent`, the `cosine` of the
     directions, the Pearson `correlation` of the latent's code with the feature's value over the inputs (0 for a
-    latent that never changes), and the `f1` of "the latent fires (z > 0)" as a detector of "the feature is on"
-    (codes and true_codes are [inputs, latents] and [inputs, features]).
+    latent that never changes), and the `precision`, `recall` and `f1` of "the latent fires (z > 0)" as a detector
+    of "the feature is on" (codes and true_codes are [inputs, latents] and [inputs, features]).
     """
     from scipy.optimize import linear_sum_assignment  # scipy comes with scikit-learn
 
@@ -172,4 +172,5 @@ def feature_recovery(true_codes: Tensor, codes: Tensor, true_directions: Tensor,
     hits = (on & fires).sum(dim=0).double()
     f1 = 2 * hits / (on.sum(dim=0) + fires.sum(dim=0)).double().clamp_min(1)
     return {"latent": latent, "cosine": cosines[torch.arange(n_features), latent].float(),
-            "correlation": correlation.float(), "f1": f1.float()}
+            "correlation": correlation.float(), "precision": (hits / fires.sum(dim=0).clamp_min(1)).float(),
+            "recall": (hits / on.sum(dim=0).clamp_min(1)).float(), "f1": f1.float()}

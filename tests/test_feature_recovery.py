@@ -27,7 +27,19 @@ def test_a_perfect_sae_scores_one_everywhere_whatever_the_latent_order(truth):
     assert torch.equal(r["latent"], order)
     torch.testing.assert_close(r["cosine"], torch.ones(4))
     torch.testing.assert_close(r["correlation"], torch.ones(4))
-    torch.testing.assert_close(r["f1"], torch.ones(4))
+    for score in ("precision", "recall", "f1"):
+        torch.testing.assert_close(r[score], torch.ones(4))
+
+
+def test_precision_and_recall_tell_false_alarms_from_misses(truth):
+    directions, x = truth
+    codes = x.clone()
+    codes[:, 0] = 1.0  # latent 0 fires on every input: every miss is gone, most firings are false alarms
+    codes[:, 1] = torch.where(x[:, 1] > 0.5, x[:, 1], 0.0)  # latent 1 misses the weak half of its feature
+    r = feature_recovery(x, codes, directions, directions.clone())
+    assert r["recall"][0] == 1 and r["precision"][0] < 0.3
+    assert r["precision"][1] == 1 and 0.3 < r["recall"][1] < 0.7
+    torch.testing.assert_close(r["f1"], 2 * r["precision"] * r["recall"] / (r["precision"] + r["recall"]))
 
 
 def test_right_directions_with_wrong_codes_are_caught(truth):
