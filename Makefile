@@ -7,12 +7,12 @@ BIN := $(VENV)/bin
 TORCH := torch==2.14.1 torchvision==0.29.1
 STAMP := $(VENV)/.installed
 
-.PHONY: install lab test test-fast lint notebooks bench clean
+.PHONY: install lab test test-fast lint notebooks student book bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet $(TORCH)
-	$(BIN)/python -m pip install --quiet -e ".[course,test]"
+	$(BIN)/python -m pip install --quiet -e ".[course,book,test]"
 	touch $@
 
 install: $(STAMP)
@@ -33,6 +33,12 @@ lint: $(STAMP)
 notebooks: $(STAMP)  ## re-run every notebook and store its outputs
 	$(BIN)/python scripts/execute_notebooks.py
 
+student: $(STAMP)  ## the notebooks without their reference solutions, in build/student/ (not committed)
+	$(BIN)/python scripts/build_student.py
+
+book: $(STAMP)  ## the course as a web site from the committed outputs (runs no notebook): build/book/_build/html
+	$(BIN)/python scripts/build_book.py
+
 bench: $(STAMP)  ## measure, print, and write the results into README.md
 	$(BIN)/python benchmarks/time_to_quality.py
 	$(BIN)/python benchmarks/explorer_latency.py
@@ -43,4 +49,4 @@ bench: $(STAMP)  ## measure, print, and write the results into README.md
 	$(BIN)/python benchmarks/notebook_runtime.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache build/book build/student
