@@ -83,15 +83,26 @@ def plot_reconstructions(originals: Tensor, reconstructions: Tensor, n: int = 8,
 
 
 def plot_losses(history: History, path: str | Path | None = None) -> Figure:
-    """Reconstruction and sparsity loss per epoch, in separate panels, train and test."""
-    fig = Figure(figsize=(9, 3.2))
-    axes = fig.subplots(1, 2)
-    epochs = np.arange(1, len(history.train_recon) + 1)
+    """Reconstruction and sparsity loss at each epoch's end, train and test, in two panels with a shared step axis.
+
+    The y axes are logarithmic (the losses span decades in a run) unless a panel has a value ≤ 0 (no penalty).
+    """
+    fig = Figure(figsize=(9, 3.4))
+    axes = fig.subplots(1, 2, sharex=True)
+    n = len(history.train_recon)
+    # epochs are whole and equally long, so each one ends at a multiple of history.steps / n
+    x, xlabel = (np.arange(1, n + 1) * history.steps / n, "optimiser step") if history.steps else (
+        np.arange(1, n + 1), "epoch")
     for ax, name in zip(axes, ["recon", "sparsity"]):
-        ax.plot(epochs, getattr(history, f"train_{name}"), label="train")
-        if getattr(history, f"test_{name}"):
-            ax.plot(epochs, getattr(history, f"test_{name}"), label="test")
-        ax.set(xlabel="epoch", title="reconstruction loss" if name == "recon" else "sparsity penalty (unweighted)")
+        curves = [("train (mean over the epoch)", getattr(history, f"train_{name}")),
+                  ("test (after the epoch)", getattr(history, f"test_{name}"))]
+        for label, values in curves:
+            if values:
+                ax.plot(x, values, label=label)
+        positive = all(v > 0 for _, values in curves for v in values)
+        ax.set(xlabel=xlabel, yscale="log" if positive else "linear",
+               ylabel="mean squared error" if name == "recon" else "penalty (KL, L1, …; unweighted)",
+               title="reconstruction loss" if name == "recon" else "sparsity penalty (unweighted)")
         ax.legend()
     return _finish(fig, path)
 
