@@ -86,7 +86,7 @@ def test_literal_types_list_exactly_the_accepted_options():
 def test_every_public_name_exists_and_helpers_are_private():
     import importlib
 
-    for name in ["checkpoint", "cli", "data", "exercises", "metrics", "model", "neural", "penalties", "plots",
+    for name in ["checkpoint", "cli", "data", "exercises", "frontier", "metrics", "model", "neural", "penalties", "plots",
                  "superposition", "training", "widgets"]:
         module = importlib.import_module(f"sae_lib.{name}")
         assert module.__all__ and all(hasattr(module, n) for n in module.__all__), name
