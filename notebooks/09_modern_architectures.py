@@ -43,8 +43,13 @@ if "google.colab" in sys.modules:
 # uses one path to decide *whether* a latent fires and another for *how strongly*. JumpReLU, from the
 # same group a few months later, keeps that separation (a threshold decides whether, the
 # pre-activation how strongly) with a single encoder, as cheap to train as a ReLU SAE, so it stands
-# for both here. OpenAI's AuxK loss, which gives dead latents a gradient at every step, comes in
-# notebook 10 on a language model; the sweeps below revive dead latents by notebook 08's resampling.
+# for both here.
+#
+# Dead latents (ones that never fire, so never get a gradient) are handled here by notebook 08's
+# resampling: every 100 steps, each dead latent is restarted on an input the model reconstructs badly.
+# OpenAI's TopK recipe uses the **AuxK** loss instead: at *every* step the k_aux dead latents with the
+# largest pre-activations are also asked to reconstruct what the live latents missed, which gives them a
+# gradient without restarting anything. It comes in notebook 10, on a language model.
 
 # %%
 # %matplotlib inline
@@ -56,10 +61,9 @@ import torch
 from matplotlib.ticker import NullFormatter
 
 import sae_lib
-from sae_lib import SAEConfig, TrainConfig, exercises
-from sae_lib.metrics import interpolate_frontier, match_atoms, reconstruct, shrinkage_slope
+from sae_lib import SAEConfig, exercises
+from sae_lib.metrics import match_atoms, reconstruct, shrinkage_slope
 from sae_lib.model import JumpReLUFunction
-from sae_lib.neural import synthetic_recording, to_samples
 
 # The models here are small: one thread avoids waiting on a second core that a shared machine may keep busy.
 torch.set_num_threads(1)
@@ -164,7 +168,7 @@ for bandwidth, color in [(0.02, "tab:orange"), (0.2, "tab:blue")]:
     in_window = ((pre_batch - thetas).abs() < bandwidth / 2).sum(dim=0).double().mean()
     print(f"ε = {bandwidth}: on average {in_window:.0f} of the 1,024 inputs fall in the window around θ")
 ax.set(xlabel="threshold θ", ylabel="d/dθ E[pre · H(pre − θ)]", title="one batch of 1,024 pre-activations")
-ax.legend(fontsize=8)
+ax.legend(fontsize=9)
 plt.show()
 
 # %% [markdown]
@@ -207,19 +211,17 @@ exercises.check_jumprelu_threshold_gradient(my_threshold_gradient)
 # subtracting the training set's mean image. SAEs are trained on centred activations (or learn an
 # equivalent bias): centring removes what every input shares, so the latents only have to code what
 # differs between digits.
+#
+# `sae_lib.frontier` builds both, so that this notebook and the script that sweeps them use the same data.
 
 # %%
-recording = synthetic_recording(n_neurons=64, n_atoms=128, n_time=50, n_presentations=120, active=5, seed=0)
-x_known = to_samples(recording.data)  # [6,000 samples, 64]
-atoms, codes = torch.as_tensor(recording.atoms), torch.as_tensor(recording.codes)
-known_train, known_test, codes_test = x_known[:5000], x_known[5000:], codes[5000:]
+from sae_lib import frontier
 
-mnist = sae_lib.load_mnist()
-mean_image = mnist.train_images.reshape(-1, 784).mean(dim=0)
-mnist_train = mnist.train_images.reshape(-1, 784) - mean_image
-mnist_test = mnist.test_images.reshape(-1, 784) - mean_image
-print(f"known features: {len(known_train):,} train / {len(known_test):,} test samples of {x_known.shape[1]} neurons")
-print(f"MNIST: {len(mnist_train):,} train / {len(mnist_test):,} test images of 784 pixels ({mnist.source})")
+data = frontier.frontier_data()
+known, mnist = data["known features"], data["MNIST"]
+print(f"known features: {len(known.train):,} train / {len(known.test):,} test samples of {known.train.shape[1]} "
+      f"neurons, {len(known.atoms)} true atoms")
+print(f"MNIST: {len(mnist.train):,} train / {len(mnist.test):,} test images of {mnist.train.shape[1]} pixels, centred")
 
 # %% [markdown]
 # ## The sparsity–fidelity frontier
@@ -230,99 +232,167 @@ print(f"MNIST: {len(mnist_train):,} train / {len(mnist_test):,} test images of 7
 # better: same L0, smaller error. This is the figure in the TopK, BatchTopK and JumpReLU papers.
 #
 # Every model gets the same recipe: 128 latents, Adam at 1e-2, batches of 128, dead latents resampled
-# every 100 steps (notebook 08), about 300 steps on the known features and 150 on MNIST (where a step
-# costs more: 784 inputs instead of 64; both rounded up to whole epochs). Three settings of each architecture's knob, chosen to land in the same range of L0.
+# every 100 steps (notebook 08), 300 steps on the known features and 150 on MNIST (where a step costs
+# more: 784 inputs instead of 64). Each architecture's knob takes six values, chosen so that the four
+# curves cover the same range of L0:
 
 # %%
 from sae_lib.training import architecture_runs, sweep
 
+for title, (l1_lambdas, ks, l0_lambdas) in frontier.KNOBS.items():
+    print(f"{title:15s} L1 λ {l1_lambdas}\n{'':15s} k (TopK, BatchTopK) {ks}\n{'':15s} JumpReLU λ {l0_lambdas}")
 for name, _, model_config, overrides in architecture_runs(64, [1e-2], [5], [1e-3]):  # one of each, to read
     print(f"{name:10} latent_activation={model_config.latent_activation!r:11} k={model_config.k}  {overrides}")
 
-# %%
-recipe = TrainConfig(lr=1e-2, batch_size=128, resample_every=100)
-known = sweep(architecture_runs(64, [3e-3, 1e-2, 2e-2], [3, 5, 10], [5e-4, 1e-3, 3e-3]), known_train, known_test,
-              dataclasses.replace(recipe, steps=300), device=device)
-mnist_rows = sweep(architecture_runs(784, [3e-4, 1e-3, 3e-3], [8, 16, 32], [1e-4, 3e-4, 1e-3]), mnist_train,
-                   mnist_test, dataclasses.replace(recipe, steps=150), device=device)
-for title, rows in [("known features", known), ("MNIST", mnist_rows)]:
-    print(title)
-    for r in rows:
-        print(f"  {r['architecture']:10s} knob {r['knob']:<7g} L0 {r['l0']:6.2f}  normalised MSE {r['nmse']:.3f}")
+# %% [markdown]
+# One seed of one sweep is an anecdote: a curve from a single run wobbles by as much as some of the
+# gaps between architectures. So the comparison below is 4 architectures × 6 knob values × 3 seeds ×
+# 2 data sets, 144 models. That takes minutes, more than this notebook's budget, so
+# `python scripts/sweep_frontier.py` ran it once and `sae_lib` ships the scores (no weights) as
+# `frontier_sweep.json`, checksum-verified when loaded. Here we train three of its models live, the
+# ones the shrinkage section below looks inside, and check that they reproduce the shipped rows: the
+# file is what this code trains.
 
 # %%
-ARCHITECTURES = ["ReLU + L1", "TopK", "BatchTopK", "JumpReLU"]
+sweep_rows = frontier.load_frontier_sweep()
+chosen = {"ReLU + L1": 1e-2, "TopK": 5, "JumpReLU": 1e-3}  # near the true L0 of 5
+live_runs = [run for run in architecture_runs(64, [chosen["ReLU + L1"]], [chosen["TopK"]], [chosen["JumpReLU"]])
+             if run[0] in chosen]
+live = sweep(live_runs, known.train, known.test,
+             dataclasses.replace(frontier.RECIPE, steps=frontier.STEPS["known features"], seed=0), device=device)
+for row in live:
+    shipped = next(r for r in sweep_rows if r["dataset"] == "known features" and r["seed"] == 0
+                   and r["architecture"] == row["architecture"] and r["knob"] == row["knob"])
+    print(f"{row['architecture']:10s} knob {row['knob']:<6g} live: L0 {row['l0']:5.2f}, normalised MSE {row['nmse']:.4f}"
+          f"   shipped: L0 {shipped['l0']:5.2f}, normalised MSE {shipped['nmse']:.4f}")
+    assert abs(row["l0"] - shipped["l0"]) < 0.05 and abs(row["nmse"] - shipped["nmse"]) < 2e-3, (row, shipped)
+
+# %% [markdown]
+# Each point below is one model; each line is the mean over seeds of the curves read at common L0s,
+# and the shaded band spans the three seeds (lowest to highest). The right panel scores the same
+# known-feature models on something reconstruction cannot see: the share of the 128 true atoms that
+# some latent's decoder column matches at cosine ≥ 0.9.
+
+# %%
+ARCHITECTURES = list(frontier.ARCHITECTURES)
 COLORS = dict(zip(ARCHITECTURES, ["tab:gray", "tab:blue", "tab:green", "tab:red"]))
-OFFSETS = dict(zip(ARCHITECTURES, [(4, 4), (-16, 6), (5, -11), (4, 4)]))  # TopK and BatchTopK overlap: label apart
-fig, axes = plt.subplots(1, 2, figsize=(12, 4.2))
-for ax, (title, rows) in zip(axes, [("known features (64 neurons, 128 atoms)", known), ("MNIST (784 pixels, centred)", mnist_rows)]):
+
+
+def rows_of(dataset):
+    return [r for r in sweep_rows if r["dataset"] == dataset]
+
+
+def draw(ax, rows, key, ylabel, title):
     for name in ARCHITECTURES:
-        points = sorted((r["l0"], r["nmse"], r["knob"]) for r in rows if r["architecture"] == name)
-        ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", color=COLORS[name], label=name)
-        for l0_value, nmse_value, knob in points:
-            ax.annotate(f"{knob:g}", (l0_value, nmse_value), textcoords="offset points", xytext=OFFSETS[name], fontsize=7,
-                        color=COLORS[name])
-    ax.set(xscale="log", xlabel="L0 (latents on per input)", ylabel="normalised MSE", title=title)
-    ticks = [3, 5, 10, 20] if rows is known else [8, 10, 16, 24, 32]
-    ax.set_xticks(ticks, [str(t) for t in ticks])
+        mine = [r for r in rows if r["architecture"] == name]
+        ax.scatter([r["l0"] for r in mine], [r[key] for r in mine], s=10, alpha=0.45, color=COLORS[name])
+        grid = np.geomspace(min(r["l0"] for r in mine), max(r["l0"] for r in mine), 40)
+        curves = frontier.at_equal_l0(rows, name, grid, key)  # [seeds, grid]; NaN where a seed does not reach
+        reached = ~np.isnan(curves).any(axis=0)
+        ax.plot(grid[reached], curves[:, reached].mean(axis=0), color=COLORS[name], lw=2, label=name)
+        ax.fill_between(grid[reached], curves[:, reached].min(axis=0), curves[:, reached].max(axis=0),
+                        color=COLORS[name], alpha=0.2, lw=0)
+    ax.axvspan(*frontier.common_l0_range(rows), color="black", alpha=0.05, lw=0)
+    ax.set(xscale="log", xlabel="L0 (latents on per input, log scale)", ylabel=ylabel, title=title)
+    ticks = [v for v in (2, 3, 5, 7, 10, 15, 20, 30, 40) if min(r["l0"] for r in rows) <= v <= max(r["l0"] for r in rows)]
+    ax.set_xticks(ticks, [str(v) for v in ticks])
     ax.xaxis.set_minor_formatter(NullFormatter())
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=9)
+
+
+fig, axes = plt.subplots(1, 3, figsize=(15, 4.4))
+draw(axes[0], rows_of("known features"), "nmse", "normalised MSE (test)", "known features: fidelity")
+draw(axes[1], rows_of("MNIST"), "nmse", "normalised MSE (test)", "MNIST (centred): fidelity")
+draw(axes[2], rows_of("known features"), "recovered", "share of true atoms matched (cos ≥ 0.9)",
+     "known features: features recovered")
+axes[0].axvline(5, color="black", ls=":", lw=1)
+axes[2].axvline(5, color="black", ls=":", lw=1)
+axes[0].annotate("true L0 = 5", (5, axes[0].get_ylim()[1]), xytext=(3, -12), textcoords="offset points", fontsize=9)
 plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# Small numbers beside the points are the knob values (λ or k). To compare at **equal L0**, read each
-# curve at the same L0 values (linear interpolation in log L0, only inside the range each architecture
-# covered):
+# The light grey band on each panel is the L0 range that every architecture reaches on every seed. To
+# compare at **equal L0** we read each seed's curves there (linear in log L0 between its measured
+# points, never extrapolated), and take L1's error over the best of the other three, seed by seed:
 
 # %%
-def at_equal_l0(rows, l0_values):
-    """Normalised MSE of each architecture read off its curve at the given L0s (NaN outside its range)."""
-    table = {}
-    for name in ARCHITECTURES:
-        mine = [r for r in rows if r["architecture"] == name]
-        table[name] = interpolate_frontier([r["l0"] for r in mine], [r["nmse"] for r in mine], l0_values)
-    return table
-
-
-equal = {"known features": (known, [5, 6, 8]), "MNIST": (mnist_rows, [10, 12, 16, 24])}
 tables = {}
-for title, (rows, l0_values) in equal.items():
-    tables[title] = at_equal_l0(rows, l0_values)
-    print(f"{title}: normalised MSE at equal L0 (lower is better)")
-    print("  L0    " + "".join(f"{name:>11s}" for name in ARCHITECTURES) + "   best        L1 / best of the others")
-    for i, l0_value in enumerate(l0_values):
-        values = {name: tables[title][name][i] for name in ARCHITECTURES}
-        best_name = min((v, n) for n, v in values.items() if not np.isnan(v))[1]
-        gap = values["ReLU + L1"] / min(values[name] for name in ARCHITECTURES[1:])
-        print(f"  {l0_value:<5g} " + "".join(f"{v:11.3f}" for v in values.values()) + f"   {best_name:10s}  {gap:.2f}")
+for title in ["known features", "MNIST"]:
+    table = tables[title] = frontier.equal_l0(rows_of(title))
+    print(f"{title}: normalised MSE at equal L0, mean of {len(table.l1_ratio)} seeds (lower is better)")
+    print("  L0     " + "".join(f"{name:>11s}" for name in ARCHITECTURES) + "   L1 / best of the others (min–max over seeds)")
+    for i, l0_value in enumerate(table.l0):
+        means = [table.values[name][:, i].mean() for name in ARCHITECTURES]
+        ratio = table.l1_ratio[:, i]
+        print(f"  {l0_value:5.1f} " + "".join(f"{v:11.3f}" for v in means)
+              + f"   {ratio.mean():.2f} ({ratio.min():.2f}–{ratio.max():.2f})")
+
 
 # %% [markdown]
 # What the numbers say, on this budget:
 #
-# * **L1 loses at low L0 on both data sets** (the last column: L1's error divided by the best of the
-#   other three). To make a code sparse it must push every code down, including the ones that stay on,
-#   and pays for it in reconstruction; the other three only decide *which* latents are on. The gap
-#   narrows as L0 grows and the penalty needed gets weaker.
-# * Among TopK, BatchTopK and JumpReLU the differences are small next to L1's gap at low L0, and the
-#   winner changes with L0 and data set: read the "best" column, not a slogan. The papers find
-#   BatchTopK slightly ahead of TopK and JumpReLU level with or ahead of TopK, at scale; with a few
-#   hundred steps and three points per curve, ours is a coarser comparison.
-# * How much is the short budget? `benchmarks/modern_architectures.py` reruns these sweeps with 4 times
-#   the steps (README, *Measured results*): every error falls, L1's gap at low L0 stays, and the
-#   order of the other three shifts again. It also shows how JumpReLU's L0 moves with longer training
-#   for each λ (most of the way towards the true 5 active atoms for the smaller λ).
-#
-# Only the robust claim is asserted: at the lowest compared L0, L1's normalised MSE is at least 15%
-# above the best of the other three, on both data sets.
+# * **L1 loses at low L0 on both data sets, on every seed** (the last column). To make a code sparse it
+#   must push every code down, including the ones that stay on, and pays for it in reconstruction; the
+#   other three only decide *which* latents are on. The gap closes as L0 grows and the penalty needed
+#   gets weaker: by the top of the common range L1 is level.
+# * Among TopK, BatchTopK and JumpReLU the differences are smaller than L1's gap at low L0 (printed
+#   below), and their order changes with L0 and data set: read the table, not a slogan. The seeds agree
+#   closely here, so the orders are real for *this* budget; `benchmarks/modern_architectures.py`
+#   reruns the sweep with 4 times the steps (README, *Measured results*), and there every error falls,
+#   L1's gap at low L0 stays, and the order of the other three shifts again. The papers find BatchTopK
+#   slightly ahead of TopK and JumpReLU level with or ahead of TopK, at scale and with far longer training.
 
 # %%
 # NBVAL_CHECK_OUTPUT
 for title, table in tables.items():
-    l1_error = table["ReLU + L1"][0]
-    best_other = min(table[name][0] for name in ARCHITECTURES[1:])
-    assert l1_error > 1.15 * best_other, (title, l1_error, best_other)
-    print(f"{title}: at L0 = {equal[title][1][0]}, L1 loses to the best of TopK, BatchTopK and JumpReLU")
+    assert (table.l1_ratio[:, 0] > 1.15).all(), (title, table.l1_ratio[:, 0])
+    others = np.stack([table.values[name][:, 0].mean() for name in ARCHITECTURES[1:]])
+    spread = others.max() / others.min()
+    assert spread < table.l1_ratio[:, 0].min(), (title, spread)
+    print(f"{title}, at the lowest common L0 ({table.l0[0]:.1f}): L1's error exceeds the best of the others by "
+          f"more than 15 % on all {len(table.l1_ratio)} seeds; the other three are within {spread - 1:.0%} of each other")
+
+# %% [markdown]
+# ### Fidelity is not features
+#
+# Reconstruction error cannot tell whether the latents are the true atoms or mixtures of them. On the
+# known features we can ask directly: what share of the 128 true atoms does some latent's decoder column
+# match at cosine ≥ 0.9 (the right panel of the figure)? Read at the same common L0s:
+
+# %%
+recovered = frontier.equal_l0(rows_of("known features"), key="recovered")
+dead = frontier.equal_l0(rows_of("known features"), key="dead")
+print("share of true atoms recovered (cos ≥ 0.9), mean of 3 seeds [lowest–highest], and dead latents (of 128)")
+print("  L0     " + "".join(f"{name:>22s}" for name in ARCHITECTURES))
+for i, l0_value in enumerate(recovered.l0):
+    cells = [f"{v[:, i].mean():.2f} [{v[:, i].min():.2f}–{v[:, i].max():.2f}] {d[:, i].mean():4.1f}"
+             for v, d in zip(recovered.values.values(), dead.values.values())]
+    print(f"  {l0_value:5.1f} " + "".join(f"{c:>22s}" for c in cells))
+
+# %% [markdown]
+# The ranking turns over. From L0 ≈ 6 upward the L1 SAE, the *worst* reconstructor, recovers the most
+# true atoms on every seed, while TopK, BatchTopK and JumpReLU reconstruct as well or better with
+# latents of which fewer line up with a true atom. Part of the difference is dead latents (the number
+# after each share: with 128 latents for 128 atoms, each dead latent is an atom nobody codes); the
+# rest are live latents that mix atoms. At the lowest L0 JumpReLU recovers the most.
+#
+# How much of this is the short budget? With 4 times the steps (`benchmarks/modern_architectures.py`,
+# README) TopK and BatchTopK recover nearly as many atoms as L1, while JumpReLU's fall above L0 ≈ 7
+# stays although its error there is level with theirs. So the lesson is not "L1 finds the features
+# best"; it is that the frontier alone cannot tell you which SAE found them. With real activations, where
+# there are no true atoms to score against, notebooks 10 and 11 have to answer that question another way.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+high = recovered.l0 >= 5.5
+l1_worst_seed = recovered.values["ReLU + L1"][:, high].min(axis=0)
+others_best_seed = np.max([recovered.values[name][:, high].max(axis=0) for name in ARCHITECTURES[1:]], axis=0)
+assert (l1_worst_seed > others_best_seed).all(), (l1_worst_seed, others_best_seed)
+jump_low = recovered.values["JumpReLU"][:, 0].min()
+assert jump_low > max(recovered.values[name][:, 0].max() for name in ARCHITECTURES[:3]), recovered.values
+print(f"at every common L0 ≥ 5.5 ({', '.join(f'{v:.1f}' for v in recovered.l0[high])}), L1's worst seed recovers "
+      "more true atoms than any other architecture's best seed; at the lowest, JumpReLU's worst seed beats the rest")
 
 # %% [markdown]
 # ## Shrinkage
@@ -331,27 +401,26 @@ for title, table in tables.items():
 # decoder column and atom), and compare, on every sample where both are on, the true code with the
 # latent's code times its decoder norm (the size of what it adds along the atom). A perfect SAE puts
 # every point on the diagonal. We take one model per architecture near the true L0 of 5: L1 with λ =
-# 0.01, TopK with k = 5, JumpReLU with λ = 0.001.
+# 0.01, TopK with k = 5, JumpReLU with λ = 0.001: the three models trained live above.
 
 # %%
-chosen = {"ReLU + L1": 1e-2, "TopK": 5, "JumpReLU": 1e-3}
 fig, axes = plt.subplots(1, 3, figsize=(12, 3.8), sharey=True)
 slopes, lines = {}, {}
-for ax, (name, knob) in zip(axes, chosen.items()):
-    model = next(r["model"] for r in known if r["architecture"] == name and r["knob"] == knob)
+for ax, name in zip(axes, chosen):
+    model = next(r["model"] for r in live if r["architecture"] == name)
     decoder = model.dictionary.detach()
-    match, _ = match_atoms(atoms, decoder)
-    _, z = reconstruct(model, known_test)
+    match, _ = match_atoms(known.atoms, decoder)
+    _, z = reconstruct(model, known.test)
     learned = (z * decoder.norm(dim=1))[:, match]  # [samples, atoms]: each atom's matched latent, as a magnitude
-    slopes[name] = shrinkage_slope(codes_test, learned)
-    both = (codes_test > 0) & (learned > 0)
-    lines[name] = np.polyfit(codes_test[both].numpy(), learned[both].numpy(), 1)  # (slope, intercept) of a free line
-    shown_true, shown_learned = codes_test[both][::5], learned[both][::5]
+    slopes[name] = shrinkage_slope(known.codes_test, learned)
+    both = (known.codes_test > 0) & (learned > 0)
+    lines[name] = np.polyfit(known.codes_test[both].numpy(), learned[both].numpy(), 1)  # (slope, intercept) of a free line
+    shown_true, shown_learned = known.codes_test[both][::5], learned[both][::5]
     ax.scatter(shown_true, shown_learned, s=3, alpha=0.25, color=COLORS[name])
     ax.plot([0, 1.6], [0, 1.6], color="black", lw=1, label="learned = true")
     ax.plot([0, 1.6], [0, 1.6 * slopes[name]], color=COLORS[name], lw=2, label=f"slope {slopes[name]:.2f}")
     ax.set(xlabel="true code", title=f"{name} (L0 {sae_lib.metrics.l0(z, 0.0):.1f})", xlim=(0, 1.6), ylim=(0, 2))
-    ax.legend(fontsize=8, loc="upper left")
+    ax.legend(fontsize=9, loc="upper left")
 axes[0].set_ylabel("learned code × decoder norm")
 plt.tight_layout()
 plt.show()
@@ -368,13 +437,26 @@ for name, slope in slopes.items():
 # every encoder row also picks up other atoms, and the error-minimising answer under that interference
 # is a slightly shrunk estimate, whatever the architecture.
 
+# %% [markdown]
+# One model each is one seed. The sweep stored the same slope for every model, so we can check the
+# comparison on all three seeds of these three settings, and along the whole common L0 range:
+
 # %%
 # NBVAL_CHECK_OUTPUT
-assert slopes["ReLU + L1"] < 0.75, slopes
-assert slopes["TopK"] > 0.8 and slopes["JumpReLU"] > 0.8, slopes
-assert min(slopes["TopK"], slopes["JumpReLU"]) > slopes["ReLU + L1"] + 0.15, slopes
+seed_slopes = {name: [r["shrinkage"] for r in rows_of("known features") if r["architecture"] == name
+                      and r["knob"] == knob] for name, knob in chosen.items()}
+for name, values in seed_slopes.items():
+    print(f"{name:10s} slopes on 3 seeds: {', '.join(f'{v:.2f}' for v in values)}")
+assert max(seed_slopes["ReLU + L1"]) < 0.75 and min(seed_slopes["TopK"] + seed_slopes["JumpReLU"]) > 0.8, seed_slopes
 assert lines["ReLU + L1"][1] < -0.15, lines  # L1's shrinkage is mostly a downward shift
-print("L1 shrinks codes (slope < 0.75, shifted down); TopK and JumpReLU much less (slopes > 0.8)")
+shrink = frontier.equal_l0(rows_of("known features"), key="shrinkage")
+l1_slope = shrink.values["ReLU + L1"].max(axis=0)
+others_slope = np.min([shrink.values[name].min(axis=0) for name in ARCHITECTURES[1:]], axis=0)
+print("at the common L0s " + ", ".join(f"{v:.1f}" for v in shrink.l0) + ": L1's highest slope "
+      + ", ".join(f"{v:.2f}" for v in l1_slope) + "; the others' lowest " + ", ".join(f"{v:.2f}" for v in others_slope))
+assert (l1_slope < others_slope).all()
+print("L1 shrinks codes (slope < 0.75 on every seed, shifted down); TopK and JumpReLU much less (slopes > 0.8); "
+      "along the common L0 range L1 shrinks most on every seed")
 
 # %% [markdown]
 # ## Summary
@@ -384,8 +466,12 @@ print("L1 shrinks codes (slope < 0.75, shifted down); TopK and JumpReLU much les
 # * JumpReLU learns thresholds through a straight-through estimator: a kernel density estimate of how
 #   many inputs sit at the threshold, with the bandwidth trading noise against blur.
 # * The **L0–normalised-MSE frontier** compares architectures fairly: each swept over its own knob,
-#   read at equal L0. Here L1 is clearly worst at low L0; the other three are close.
+#   read at equal L0, on several seeds, only where all curves reach. Here L1 is clearly worst at low L0
+#   on every seed; the other three are within each other's seed-to-seed spread.
 # * **Shrinkage**: L1 makes active codes too small (slope well below 1 against the true codes); TopK
 #   and JumpReLU, which do not penalise code sizes, shrink them much less (slopes closer to 1).
-# * Budget: 24 models of 128 latents, a few hundred Adam steps each, on one CPU thread. Published comparisons train for hundreds of millions of tokens; our curves are from
-#   short runs, which is why only the large effects (L1's gap, its shrinkage) are asserted.
+# * Budget: 144 models of 128 latents (4 architectures × 6 knob values × 3 seeds × 2 data sets), a few
+#   hundred Adam steps each, on one CPU thread, run once by `python scripts/sweep_frontier.py`; this
+#   notebook trains 3 of them live. Published comparisons train for hundreds of millions of tokens; our
+#   curves are from short runs, which is why only the large effects (L1's gap, its shrinkage), and only
+#   where they hold on every seed, are asserted.
