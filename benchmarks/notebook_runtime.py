@@ -18,8 +18,10 @@ from pathlib import Path
 
 from report import ROOT, publish
 
-NOTEBOOK_TARGET_S = 20.0  # each notebook's cells, on 2 CPU cores, offline
-TOTAL_TARGET_S = 150.0  # every notebook under nbval, wall time
+# Budgets on a quiet machine, with a quarter's margin below the hard limits (20 s per notebook, 150 s in all)
+# because this machine's speed drifts by about that much from hour to hour.
+NOTEBOOK_TARGET_S = 16.0  # each notebook's cells, on 2 CPU cores, offline
+TOTAL_TARGET_S = 120.0  # every notebook under nbval, wall time
 
 
 def run_nbval(notebooks: list[Path], junit: Path) -> float:
