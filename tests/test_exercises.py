@@ -1,4 +1,6 @@
-"""Each exercise checker passes a right answer, fails wrong or missing ones, and says why."""
+"""Each exercise checker passes a right answer, fails wrong or missing ones, and says why.
+
+Notebooks 07 and 08's checkers are tested in test_exercises_ch07.py and test_exercises_ch08.py."""
 
 import io
 import math
@@ -9,20 +11,12 @@ import pytest
 import torch
 
 from sae_lib import exercises as ex
-from sae_lib.data import zca_whiten
 from sae_lib.metrics import dead_fraction, l0, variance_explained
 from sae_lib.penalties import kl_divergence, kl_gradient, mean_activation
 
 
 def todo(*args):
     raise NotImplementedError
-
-
-def resample_by_hand(w_enc, b_enc, w_dec, dead, directions, encoder_norm):
-    u = directions / directions.norm(dim=1, keepdim=True)
-    w_enc, b_enc, w_dec = w_enc.clone(), b_enc.clone(), w_dec.clone()
-    w_dec[:, dead], w_enc[dead], b_enc[dead] = u.T, u * encoder_norm, 0.0
-    return w_enc, b_enc, w_dec
 
 
 def topk_by_hand(pre, k):
@@ -64,15 +58,7 @@ def precision_by_hand(acts, labels, k):
     return labels[keep].float().mean()
 
 
-def zca_by_hand(x, epsilon):
-    centred = x - x.mean(dim=0)
-    eigenvalues, eigenvectors = torch.linalg.eigh(centred.T @ centred / len(x))
-    return centred @ eigenvectors @ torch.diag(1 / torch.sqrt(eigenvalues + epsilon)) @ eigenvectors.T
-
-
 RIGHT = {
-    "check_zca": zca_by_hand,
-    "check_resampled_weights": resample_by_hand,
     "check_topk": topk_by_hand,
     "check_jumprelu_threshold_gradient": threshold_gradient_by_hand,
     "check_mmcs": mmcs_by_hand,
@@ -92,8 +78,6 @@ RIGHT = {
     "check_top_precision": precision_by_hand,
 }
 WRONG = {
-    "check_zca": lambda x, e: zca_by_hand(x, e) @ torch.linalg.eigh(torch.cov(x.T))[1],  # stops at PCA whitening
-    "check_resampled_weights": lambda e, b, d, dead, u, n: resample_by_hand(e, b, d, dead, u, n)[:2] + (d,),  # keeps w_dec
     "check_topk": lambda pre, k: torch.zeros_like(pre).scatter(1, pre.topk(k, dim=1).indices, pre.topk(k, dim=1).values),
     "check_jumprelu_threshold_gradient": lambda pre, t, eps, g: threshold_gradient_by_hand(pre, t, eps, torch.ones_like(g)),
     "check_mmcs": lambda true, learned: (true @ learned.T).max(dim=1).values.mean(),  # forgets to normalise
@@ -228,33 +212,6 @@ def test_every_prediction_passes_its_answer_and_keeps_the_explanation_from_a_wro
 def test_an_unknown_prediction_question_is_an_authoring_error():
     with pytest.raises(ValueError, match="question must be one of"):
         ex.check_prediction("no such question", "a")
-
-
-def test_zca_checker_passes_the_library_and_flags_n_minus_1(capsys):
-    ex.check_zca(zca_whiten)
-    assert capsys.readouterr().out.startswith("PASS")
-    ex.check_zca(lambda x, e: zca_by_hand(x, e) * ((len(x) - 1) / len(x)) ** 0.5)  # covariance over n − 1
-    out = capsys.readouterr().out
-    assert out.startswith("FAIL") and "differ most at index" in out and "n − 1" in out
-
-
-@pytest.mark.parametrize("answer, verdict", [("b", "PASS"), ("B", "PASS"), ("a", "FAIL"), ("c", "FAIL"), (None, "FAIL")])
-def test_without_whitening_question(answer, verdict, capsys):
-    ex.check_without_whitening(answer)
-    assert capsys.readouterr().out.startswith(verdict)
-
-
-def test_feature_questions_read_the_gram_matrix(capsys):
-    w = torch.tensor([[1.0, 0.0, -1.0, 0.0, 0.0], [0.0, 1.0, 0.0, -1.0, 0.0]])  # 0 ↔ 2 and 1 ↔ 3 antipodal, 4 dropped
-    gram = w.T @ w
-    for answer, verdict in [(4, "PASS"), (2, "FAIL"), (None, "FAIL"), ("4", "FAIL"), (7, "FAIL"), (True, "FAIL")]:
-        ex.check_dropped_feature(answer, gram)
-        assert capsys.readouterr().out.startswith(verdict), answer
-    for answer, verdict in [(2, "PASS"), (1, "FAIL"), (0, "FAIL"), (..., "FAIL"), (2.0, "FAIL")]:
-        ex.check_shared_direction(answer, gram, feature=0)
-        assert capsys.readouterr().out.startswith(verdict), answer
-    ex.check_shared_direction(3, gram, feature=1)
-    assert capsys.readouterr().out.startswith("PASS")
 
 
 @pytest.mark.parametrize("beta", [None, "0.01", -1.0, math.inf, [0.01], True, np.array([0.01, 0.1]), 0.01 + 1j])

@@ -4,20 +4,37 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import torch
 
 from ..training import resampled_weights
-from ._checking import _compare, _report
+from ._checking import _compare, _report, _short
 
 __all__ = ["check_dropped_feature", "check_resampled_weights", "check_shared_direction"]
+
+
+def _index(answer: object) -> int | None:
+    """`answer` as a Python int when it is one whole number of an integer type (int, NumPy integer, a one-element
+    integer tensor such as argmin's), else None: a float or a bool is not a feature index."""
+    if isinstance(answer, bool):
+        return None
+    if isinstance(answer, (int, np.integer)):
+        return int(answer)
+    if isinstance(answer, torch.Tensor) and answer.numel() == 1 and not answer.is_floating_point() \
+            and not answer.is_complex() and answer.dtype != torch.bool:
+        return int(answer.item())
+    return None
 
 
 def _feature_answer(name: str, answer: object, correct: int, n_features: int, why: str) -> None:
     """PASS when `answer` is the feature index `correct`; a hint otherwise (never raises)."""
     if answer is None or answer is ...:
         return _report(name, False, f"no answer yet: set it to a feature index from 0 to {n_features - 1}")
-    if isinstance(answer, bool) or not isinstance(answer, int) or not 0 <= answer < n_features:
-        return _report(name, False, f"{answer!r} is not a feature index from 0 to {n_features - 1}")
+    index = _index(answer)
+    if index is None or not 0 <= index < n_features:
+        return _report(name, False, f"{_short(answer)} is not a feature index from 0 to {n_features - 1} "
+                                    "(an int: int(...) turns a tensor's argmin into one)")
+    answer = index
     if answer != correct:
         return _report(name, False, f"not feature {answer}. {why}")
     _report(name, True)
