@@ -19,11 +19,11 @@ from .language_model import CharTransformer, neuron_activations, next_char_loss,
 from .model import SparseAutoencoder
 from .penalties import mean_activation
 
-__all__ = ["DENSE_DENSITY", "SIGMOID_THRESHOLD", "band_shares", "baselines", "dead_fraction", "decoder_features",
-    "default_threshold", "dense_fraction", "evaluate", "feature_density", "interpolate_frontier", "l0",
-    "lm_anchor_losses", "lm_fidelity", "loss_recovered", "match_atoms", "mmcs", "normalized_mse",
-    "orientation_selectivity", "preferred_orientation", "reconstruct", "shrinkage_slope", "spatial_extent",
-    "variance_explained"]
+__all__ = ["DENSE_DENSITY", "SIGMOID_THRESHOLD", "assign_atoms", "band_shares", "baselines", "dead_fraction",
+    "decoder_features", "default_threshold", "dense_fraction", "evaluate", "feature_density", "interpolate_frontier",
+    "l0", "lm_anchor_losses", "lm_fidelity", "loss_recovered", "match_atoms", "mmcs", "normalized_mse",
+    "orientation_selectivity", "preferred_orientation", "reconstruct", "roughness", "shrinkage_slope",
+    "spatial_extent", "variance_explained"]
 
 SIGMOID_THRESHOLD = 0.1
 
@@ -107,7 +107,9 @@ def mmcs(true_atoms: Tensor | np.ndarray, learned_atoms: Tensor | np.ndarray) ->
     """Mean over true atoms of the best cosine similarity with any learned atom (rows are atoms).
 
     This is recall: did every true atom find a match? Swap the arguments for the other direction
-    (does every learned atom match a true one?), which exposes duplicates and junk atoms.
+    (does every learned atom match a true one?), which exposes junk atoms (close to no true atom) but
+    not duplicates: a copy of a found atom scores as high as the original, in both directions. Count
+    duplicates with a one-to-one matching (`assign_atoms`) or the learned atoms per true atom.
     """
     true = F.normalize(torch.as_tensor(true_atoms, dtype=torch.float64).detach().cpu(), dim=1)
     learned = F.normalize(torch.as_tensor(learned_atoms, dtype=torch.float64).detach().cpu(), dim=1)
@@ -126,6 +128,26 @@ def match_atoms(true_atoms: Tensor | np.ndarray, learned_atoms: Tensor | np.ndar
                          f"{tuple(learned.shape)}")
     best = (true @ learned.T).max(dim=1)
     return best.indices, best.values
+
+
+def assign_atoms(true_atoms: Tensor | np.ndarray, learned_atoms: Tensor | np.ndarray) -> tuple[Tensor, Tensor]:
+    """A one-to-one matching of true to learned atoms (rows) that maximises the summed cosine similarity.
+
+    The Hungarian assignment (scipy's linear_sum_assignment): each learned atom serves at most one true
+    atom, so a duplicate cannot count twice, unlike `match_atoms`. Returns, for each true atom, its
+    learned atom's index and their cosine; needs at least as many learned atoms as true ones.
+    """
+    from scipy.optimize import linear_sum_assignment  # imported here: only the matching needs it
+
+    true = torch.as_tensor(true_atoms, dtype=torch.float64).detach().cpu()
+    learned = torch.as_tensor(learned_atoms, dtype=torch.float64).detach().cpu()
+    if true.dim() != 2 or learned.dim() != 2 or true.shape[1] != learned.shape[1] or len(learned) < len(true):
+        raise ValueError(f"atoms must be 2-D [atoms, dim] with the same dim and at least as many learned as true "
+                         f"atoms, got {tuple(true.shape)} and {tuple(learned.shape)}")
+    cos = F.normalize(true, dim=1) @ F.normalize(learned, dim=1).T
+    rows, cols = linear_sum_assignment(cos.numpy(), maximize=True)  # rows come back as 0 … n_true − 1
+    cols = torch.as_tensor(cols)
+    return cols, cos[torch.as_tensor(rows), cols]
 
 
 def shrinkage_slope(true_codes: Tensor, learned_codes: Tensor) -> float:
@@ -242,6 +264,19 @@ def spatial_extent(filters: Tensor | np.ndarray) -> Tensor:
     f = _square_filters(filters).flatten(1)
     w2 = f**2
     return (w2.sum(dim=1) ** 2 / (f.shape[1] * (w2**2).sum(dim=1)).clamp_min(1e-30)).float()
+
+
+def roughness(filters: Tensor | np.ndarray) -> Tensor:
+    """How speckled each square filter is: the mean squared difference between neighbouring pixels
+    (across and down) over twice the mean squared pixel.
+
+    0 for a constant filter, about 1 for white noise, 2 for a checkerboard; smooth strokes score well
+    below 1. It measures pixel-to-pixel variation only, not where in the image it sits.
+    """
+    f = _square_filters(filters)
+    across, down = (f[:, :, 1:] - f[:, :, :-1]) ** 2, (f[:, 1:, :] - f[:, :-1, :]) ** 2
+    neighbours = (across.sum(dim=(1, 2)) + down.sum(dim=(1, 2))) / (across[0].numel() + down[0].numel())
+    return (neighbours / (2 * (f**2).mean(dim=(1, 2))).clamp_min(1e-30)).float()
 
 
 def evaluate(model: SparseAutoencoder, x: Tensor, rho: float | None = None, threshold: float | None = None) -> dict:
