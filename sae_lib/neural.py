@@ -19,8 +19,8 @@ from .metrics import mmcs  # noqa: F401  (re-exported: the notebooks' dictionary
 from .model import SAEConfig, SparseAutoencoder
 from .training import History, TrainConfig, train
 
-__all__ = ["Standardizer", "SyntheticRecording", "dictionary_config", "learn_dictionary", "load_recording", "mmcs",
-    "raw_atoms", "synthetic_recording", "to_samples", "train_validation_split"]
+__all__ = ["Standardizer", "SyntheticRecording", "dictionary_config", "learn_dictionary", "load_recording",
+    "mixture_residuals", "mmcs", "raw_atoms", "synthetic_recording", "to_samples", "train_validation_split"]
 
 
 @dataclass(frozen=True)
@@ -128,3 +128,27 @@ def learn_dictionary(samples: Tensor, n_latents: int = 256, l1_lambda: float = 0
 def raw_atoms(model: SparseAutoencoder, standardizer: Standardizer) -> Tensor:
     """The model's decoder directions mapped back from standardised to raw neuron units."""
     return model.dictionary.detach().cpu() * standardizer.std
+
+
+def mixture_residuals(atoms: Tensor | np.ndarray, true_atoms: Tensor | np.ndarray, k: int = 3) -> Tensor:
+    """How far each atom (row) is from a non-negative mix of the k true atoms closest to it: ‖residual‖ / ‖atom‖.
+
+    Each atom is fitted by non-negative least squares (scipy's nnls) on its k most cosine-similar true
+    atoms: 0 means an exact mixture of them, 1 means nothing of it lies in their cone. Choosing them by
+    cosine is a heuristic: a small part of a mix can rank below unrelated atoms. k must stay well
+    below the dimension: with more true atoms than dimensions, non-negative mixes of all of them can
+    fit almost any vector, and a residual of 0 would prove nothing.
+    """
+    from scipy.optimize import nnls  # imported here: only this score needs it
+
+    atoms_t = torch.as_tensor(atoms, dtype=torch.float64).detach().cpu()
+    true_t = torch.as_tensor(true_atoms, dtype=torch.float64).detach().cpu()
+    if atoms_t.dim() != 2 or true_t.dim() != 2 or atoms_t.shape[1] != true_t.shape[1]:
+        raise ValueError(f"atoms must be 2-D [atoms, dim] with the same dim, got {tuple(atoms_t.shape)} and "
+                         f"{tuple(true_t.shape)}")
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= len(true_t):
+        raise ValueError(f"k must be an integer from 1 to the {len(true_t)} true atoms, got {k!r}")
+    unit = torch.nn.functional.normalize(atoms_t, dim=1).numpy()
+    true_unit = torch.nn.functional.normalize(true_t, dim=1).numpy()
+    nearest = np.argsort(-(unit @ true_unit.T), axis=1)[:, :k]
+    return torch.tensor([nnls(true_unit[rows].T, a)[1] for a, rows in zip(unit, nearest)])

@@ -59,3 +59,26 @@ def test_roughness_is_0_for_flat_1_for_noise_2_for_a_checkerboard():
 def test_roughness_refuses_non_square_filters():
     with pytest.raises(ValueError, match="square"):
         roughness(np.zeros((2, 10)))
+
+
+def test_mixture_residuals_tell_a_mix_of_true_atoms_from_a_random_direction():
+    from sae_lib.neural import mixture_residuals
+
+    g = torch.Generator().manual_seed(1)
+    true = torch.nn.functional.normalize(torch.randn(128, 64, generator=g, dtype=torch.float64), dim=1)
+    mixes = 0.55 * true[:10] + 0.45 * true[10:20]  # two true atoms each, non-negative weights
+    random = torch.randn(10, 64, generator=g, dtype=torch.float64)
+    assert (mixture_residuals(true[:5] * 4, true, k=1) < 1e-9).all()  # a true atom is its own mix, at any scale
+    assert (mixture_residuals(mixes, true, k=3) < 1e-6).all()
+    assert (mixture_residuals(-mixes, true, k=3) > 0.99).all()  # negative weights are not allowed
+    assert (mixture_residuals(random, true, k=3) > 0.7).all()
+    # with all 128 atoms in 64 dimensions, non-negative mixes fit random directions: why k stays small
+    assert mixture_residuals(random, true, k=128).max() < mixture_residuals(random, true, k=3).min()
+
+
+@pytest.mark.parametrize("k", [0, 129, 2.0, True])
+def test_mixture_residuals_refuse_a_bad_k(k):
+    from sae_lib.neural import mixture_residuals
+
+    with pytest.raises(ValueError, match="k must be"):
+        mixture_residuals(torch.eye(128)[:3], torch.eye(128), k=k)
