@@ -149,11 +149,11 @@ def plot_top_activations(features: Tensor, images: Tensor, z: Tensor, units: Seq
     for row, unit in zip(axes, units):
         lim = np.abs(feature_images[unit]).max()
         row[0].imshow(feature_images[unit], cmap="RdBu_r", vmin=-lim, vmax=lim)
-        row[0].set_title(f"unit {unit}", fontsize=8)
+        row[0].set_title(f"unit {unit}", fontsize=9)
         values, top = torch.as_tensor(z)[:, unit].detach().cpu().topk(k)
         for ax, i, value in zip(row[1:], top.tolist(), values.tolist()):
             ax.imshow(inputs[i], cmap="gray", vmin=0, vmax=1)
-            ax.set_title(f"{value:.2f}", fontsize=7)
+            ax.set_title(f"{value:.2f}", fontsize=9)
     for ax in axes.flat:
         ax.set_axis_off()
     fig.suptitle("each unit's feature, then the test inputs it responds to most (activation above each)", fontsize=9)
@@ -238,8 +238,8 @@ def plot_population(x: Tensor, x_hat: Tensor, path: str | Path | None = None) ->
     for ax, original, rebuilt in zip(fig.subplots(1, len(x), squeeze=False)[0], x, x_hat):
         ax.plot(original.numpy(), label="original")
         ax.plot(rebuilt.numpy(), label="reconstruction", linestyle="--")
-        ax.set(xlabel="neuron")
-    fig.axes[0].legend(fontsize=8)
+        ax.set(xlabel="neuron", ylabel="activity")
+    fig.axes[0].legend(fontsize=9)
     return _finish(fig, path)
 
 
@@ -252,8 +252,8 @@ def plot_top_atoms(atoms: Tensor, z: Tensor, path: str | Path | None = None, k: 
     ax_use.set(xlabel="atom (most used first)", ylabel="fraction of samples", title="dictionary usage")
     for j in usage.argsort(descending=True)[:k].tolist():
         ax_atoms.plot(atoms[j].numpy(), label=f"atom {j}")
-    ax_atoms.set(xlabel="neuron", title=f"the {k} most used atoms")
-    ax_atoms.legend(fontsize=7, ncol=2)
+    ax_atoms.set(xlabel="neuron", ylabel="weight", title=f"the {k} most used atoms")
+    ax_atoms.legend(fontsize=9, ncol=2)
     return _finish(fig, path)
 
 
@@ -304,5 +304,5 @@ def plot_feature_density(codes: dict[str, Tensor], threshold: float = 0.0, bins:
         ax.set_xticks([dead_at, *ticks], ["dead", *[f"{t:g}" for t in ticks]])
         ax.set_xlim(dead_at - 0.4, 0.2)
         ax.set(xlabel="log₁₀ feature density", ylabel="latents", title=f"{name}: {dead} of {len(density)} dead")
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=9)
     return _finish(fig, path)
