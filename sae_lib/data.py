@@ -179,9 +179,9 @@ def batches(x: Tensor, batch_size: int, shuffle: bool = True,
         yield x[order[start : start + batch_size]]
 
 
-#: scikit-image's bundled photographs and textures of natural scenes (no download): a portrait, a cameraman on
-#: grass, a cat, a coffee cup, grass, gravel, the moon's surface and a rocket launch among trees. Left out:
-#: brick (a man-made grid), text and page (print), coins and the star field.
+#: scikit-image's bundled photographs and textures (no download): a portrait, a cameraman on a lawn, a cat, a
+#: coffee cup, grass, gravel, the moon's surface and a rocket on its launch pad at night. Left out: brick (a
+#: man-made grid), text and page (print), coins and the star field.
 NATURAL_IMAGES = ("astronaut", "camera", "chelsea", "coffee", "grass", "gravel", "moon", "rocket")
 
 
