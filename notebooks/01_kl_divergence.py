@@ -37,6 +37,8 @@ if "google.colab" in sys.modules:
 
 # %%
 # %matplotlib inline
+import json
+
 import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F
@@ -101,35 +103,50 @@ print("rho_hat =", mean_activation(z))  # one number per unit: the column means
 # %% [markdown]
 # ### Predict first
 #
-# Take ρ = 0.05. One unit is five times too quiet (ρ̂ = 0.01), another is twice too busy (ρ̂ = 0.1).
-# Which one does the penalty charge more? Answer `"0.01"`, `"0.1"` or `"same"`, then run the cell.
+# Take ρ = 0.05. One unit is too quiet by 0.025 (ρ̂ = 0.025), another too busy by the same 0.025
+# (ρ̂ = 0.075). Which one does the penalty charge more? Answer `"0.025"`, `"0.075"` or `"same"`, then
+# run the cell.
 
 # %%
 # NBVAL_CHECK_OUTPUT
-answer = None  # your prediction: "0.01", "0.1" or "same"
+answer = None  # your prediction: "0.025", "0.075" or "same"
 exercises.check_prediction("which costs more at ρ = 0.05", answer)
 
 # %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
 # NBVAL_CHECK_OUTPUT
-# Reference answer: expand the cell to see it.
-answer = "0.01"
+# Reference answer, folded so that it does not give the question away: expand the cell to see it.
+answer = "0.025"
 exercises.check_prediction("which costs more at ρ = 0.05", answer)
+
+# %% [markdown]
+# The table compares the two sides of ρ twice: at the same *distance* from ρ, and at the same
+# *ratio* (twice too quiet against twice too busy), and then goes further out on each side.
 
 # %%
 # NBVAL_CHECK_OUTPUT
 rho = 0.05
-for q in [0.01, 0.05, 0.1, 0.5, 0.9]:
-    print(f"KL(0.05 || {q:4}) = {round(kl(rho, q), 6) + 0.0:.6f}")
+for q in [0.001, 0.005, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.9]:
+    print(f"KL(0.05 || {q:5}) = {round(kl(rho, q), 4) + 0.0:.4f}")
+print(f"same distance 0.025: too quiet {kl(rho, 0.025):.4f} > too busy {kl(rho, 0.075):.4f}")
+print(f"same ratio 2×:       too quiet {kl(rho, 0.025):.4f} < too busy {kl(rho, 0.1):.4f}")
+print(f"5× too busy (0.25) costs {kl(rho, 0.25) / kl(rho, 0.005):.1f}× as much as 10× too quiet (0.005)")
 
 # %% [markdown]
-# So for a small ρ the penalty is **lopsided the other way from what one might guess**: near ρ, a
-# unit that goes quiet is charged more than one that gets busier (0.01 costs more than 0.1). Only far
-# above ρ, as ρ̂ heads for 1, does the (1−ρ) term climb its own wall. The cell below keeps this
-# sentence honest.
+# So near a small ρ the penalty is **lopsided, and which side costs more depends on how you measure
+# the miss**. At the same distance from ρ a too-quiet unit costs more: below ρ the slope −ρ/ρ̂ gets
+# steeper as ρ̂ falls, while above ρ the curve starts flatter. Measured as a ratio the order flips:
+# twice too quiet costs *less* than twice too busy, because "twice too busy" is twice as far from ρ.
+# And the wall towards 0 is low, because log ρ̂ falls only slowly: ten times too quiet costs less
+# than five times too busy, and the cost of being too busy keeps climbing all the way to ρ̂ = 1. The
+# cell below keeps these sentences honest, for several small targets.
 
 # %%
-assert kl(0.05, 0.01) > kl(0.05, 0.1), "below ρ must cost more than above, near a small ρ"
-assert kl(0.05, 0.9) > kl(0.05, 0.01), "far above ρ the penalty is largest"
+for target in [0.02, 0.05, 0.2]:
+    for d in torch.linspace(0.01, 0.99, 50).mul(target).tolist():  # every distance up to ρ itself
+        assert kl(target, target - d) > kl(target, target + d), "same distance: below ρ costs more"
+    assert kl(target, target / 2) < kl(target, 2 * target), "same ratio: twice too quiet costs less"
+assert kl(0.05, 0.25) > 2 * kl(0.05, 0.005), "5× too busy costs more than twice 10× too quiet"
+assert kl(0.05, 0.9) > kl(0.05, 0.001), "near 1 the penalty is far above anything near 0"
 
 # %% [markdown]
 # ### Exercise 1: write the KL penalty yourself
@@ -188,23 +205,33 @@ assert not torch.isclose(values[3], values[0])
 # %% [markdown]
 # ## What the penalty looks like
 #
-# Compare the KL curve for a few targets with the two classic penalties on a single activation:
-# L1 (|ρ̂|, a straight line) and L2 (ρ̂², a parabola). Both of those only push down; the KL pulls
-# ρ̂ towards ρ from *both* sides. For a small ρ its two walls differ: towards 0 it rises only
-# logarithmically (a low wall, though its slope −ρ/ρ̂ is steep), towards 1 it climbs far higher.
+# The lesson lives near ρ and at small ρ̂, so the left panel puts both axes on a log scale: every
+# decade of ρ̂ from 10⁻⁴ to 1 gets the same room, the penalty's dip to zero at ρ̂ = ρ shows for every
+# target, and so does how slowly it grows towards 0 and how fast towards 1. The right
+# panel zooms in around ρ = 0.05 on a linear axis, marks the two comparisons of the table above, and
+# adds the two classic penalties on a single activation: L1 (|ρ̂|, a straight line) and L2 (ρ̂², a
+# parabola). Both of those only push down; the KL pulls ρ̂ towards ρ from *both* sides.
 
 # %%
-q = torch.linspace(0.001, 0.999, 500, dtype=torch.float64)
-fig, (ax_kl, ax_cmp) = plt.subplots(1, 2, figsize=(11, 3.8))
+q = torch.logspace(-4, torch.log10(torch.tensor(0.999)).item(), 300, dtype=torch.float64)
+fig, (ax_kl, ax_zoom) = plt.subplots(1, 2, figsize=(12, 3.8))
 for target in [0.02, 0.05, 0.2, 0.5]:
     ax_kl.plot(q, [kl(target, v) for v in q.tolist()], label=f"ρ = {target}")
-ax_kl.set(xlabel="mean activation ρ̂", ylabel="KL(ρ ‖ ρ̂)", ylim=(0, 4), title="KL penalty for several targets")
-ax_kl.legend()
-ax_cmp.plot(q, [kl(0.05, v) for v in q.tolist()], label="KL(0.05 ‖ ρ̂)")
-ax_cmp.plot(q, q.abs(), label="L1: |ρ̂|")
-ax_cmp.plot(q, q**2, label="L2: ρ̂²")
-ax_cmp.set(xlabel="mean activation ρ̂", ylim=(0, 2), title="KL against L1 and L2")
-ax_cmp.legend()
+ax_kl.set(xscale="log", yscale="log", xlabel="mean activation ρ̂ (log scale)", ylabel="KL(ρ ‖ ρ̂) (log scale)",
+          ylim=(1e-4, 10), title="KL penalty for several targets: zero at ρ̂ = ρ")
+ax_kl.legend(loc="lower left")
+near = torch.linspace(0.001, 0.2, 200, dtype=torch.float64)
+ax_zoom.plot(near, [kl(0.05, v) for v in near.tolist()], color="tab:orange", label="KL(0.05 ‖ ρ̂)")
+ax_zoom.plot(near, near, color="gray", linestyle="--", label="L1: |ρ̂|")
+ax_zoom.plot(near, near**2, color="gray", linestyle=":", label="L2: ρ̂²")
+for v, marker, what in [(0.025, "o", "0.025: 2× too quiet"), (0.075, "s", "0.075: same distance above"),
+                        (0.1, "^", "0.1: 2× too busy")]:
+    ax_zoom.plot(v, kl(0.05, v), marker, color="black", label=f"ρ̂ = {what}")
+ax_zoom.axvline(0.05, color="tab:red", linewidth=0.8)
+ax_zoom.set(xlabel="mean activation ρ̂", ylabel="penalty", xlim=(0, 0.2), ylim=(0, 0.1),
+            title="Zoom near ρ = 0.05 (red line)")
+ax_zoom.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1))
+fig.tight_layout()
 plt.show()
 
 # %% [markdown]
@@ -408,56 +435,94 @@ for name, code in [("on for 5 % of inputs", on_off), ("0.05 on every input", con
 # %% [markdown]
 # Only the first is sparse in the sense we wanted. Which one does training find? Train three small
 # models (784 → 64 → 784, sigmoid codes, 800 Adam steps each on MNIST): no penalty, an L1 penalty
-# on the codes, and the KL penalty with ρ = 0.05, and look at all their activations on test digits.
+# λ · mean‖z‖₁ with λ = 10⁻³, and the KL penalty with ρ = 0.05 and β = 0.03. The loophole belongs to
+# each unit, so a histogram pooled over all units cannot show it; instead, split each unit's test
+# digits into four bands: off (below 0.01), near ρ (0.01 to 0.1), moderate (0.1 to 0.5) and on (above
+# 0.5). A unit that is truly on/off at ρ = 0.05 would be a bar 95 % grey and 5 % blue.
 
 # %%
 data = sae_lib.load_mnist()
 device = sae_lib.default_device()
 small = SAEConfig(hidden_dims=(), latent_dim=64)
 configs = {"no penalty": TrainConfig(penalty="none", steps=800),
-           "L1 (λ = 3e-3)": TrainConfig(penalty="l1", l1_lambda=3e-3, steps=800),
+           "L1 (λ = 1e-3)": TrainConfig(penalty="l1", l1_lambda=1e-3, steps=800),
            "KL (ρ = 0.05, β = 0.03)": TrainConfig(penalty="kl", rho=0.05, beta=0.03, steps=800)}
-codes = {}
+bands = (0.0, 0.01, 0.1, 0.5, 1.01)  # off, near ρ, moderate, on (1.01 so that 1.0 counts as on)
+band_names = ["off (< 0.01)", "near ρ (0.01–0.1)", "moderate (0.1–0.5)", "on (> 0.5)"]
+shares, scores = {}, {}
 for name, config in configs.items():
     model, _ = sae_lib.train(data.train_images, None, small, config, device=device, progress=False)
-    codes[name] = sae_lib.reconstruct(model, data.test_images)[1].cpu()
+    shares[name] = sae_lib.metrics.band_shares(sae_lib.reconstruct(model, data.test_images)[1].cpu(), bands)
+    scores[name] = sae_lib.evaluate(model, data.test_images, rho=0.05)
 
-bands = {name: {"off (< 0.01)": (z < 0.01).float().mean().item(),
-                "near ρ (0.01–0.1)": ((z >= 0.01) & (z < 0.1)).float().mean().item(),
-                "on (> 0.5)": (z > 0.5).float().mean().item(),
-                "ρ̂": z.mean().item()} for name, z in codes.items()}
-bins = torch.logspace(-6, 0, 61).numpy()  # log-spaced: "off" (≪ ρ), "near ρ" and "on" get room of their own
-fig, axes = plt.subplots(1, 3, figsize=(12, 3.4))  # each panel its own count scale
-for ax, (name, z) in zip(axes, codes.items()):
-    ax.hist(z.flatten().clamp_min(1e-6).numpy(), bins=bins, color="tab:blue")
-    ax.axvline(0.05, color="tab:red", linestyle="--", label="ρ = 0.05")
-    ax.set(xscale="log", xlabel="activation (log scale; < 1e-6 shown at 1e-6)",
-           title=f"{name}\nmean ρ̂ = {bands[name]['ρ̂']:.3f}")
-axes[0].set(ylabel="count")
-axes[0].legend(loc="upper left")
+fig, axes = plt.subplots(1, 3, figsize=(12, 3.8), sharey=True)
+for ax, (name, share) in zip(axes, shares.items()):
+    order = share[1].argsort(descending=True)  # units that spend most digits near ρ first
+    tops = share[:, order].cumsum(dim=0).numpy()  # stacked bars, one column per unit, drawn as four filled outlines
+    for top, bottom, label, colour in zip(tops, [0 * tops[0], *tops[:-1]], band_names,
+                                          ["0.85", "tab:red", "tab:orange", "tab:blue"]):
+        ax.stairs(top, [j - 0.5 for j in range(len(top) + 1)], baseline=bottom, fill=True, color=colour, label=label)
+    ax.set(xlabel="unit (sorted by share of digits near ρ)", xlim=(-0.5, share.shape[1] - 0.5), ylim=(0, 1),
+           title=f"{name}\ntest MSE {scores[name]['test_mse']:.4f}, mean ρ̂ {scores[name]['mean_rho_hat']:.3f}")
+axes[0].set(ylabel="share of test digits")
+fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=4, bbox_to_anchor=(0.5, -0.07))
+fig.tight_layout()
 plt.show()
-for name, b in bands.items():
-    print(f"{name:24} " + "  ".join(f"{k} {v:.0%}" if k != "ρ̂" else f"ρ̂ {v:.3f}" for k, v in b.items()))
+print(f"{'':24} {'test MSE':>8} {'var. expl.':>10} {'ρ̂':>6} {'dead units':>10}   median unit's share of digits "
+      "off / near ρ / moderate / on")
+for name, share in shares.items():
+    m = scores[name]
+    print(f"{name:24} {m['test_mse']:>8.4f} {m['variance_explained']:>10.3f} {m['mean_rho_hat']:>6.3f} "
+          f"{m['dead_fraction']:>10.0%}   " + " / ".join(f"{v:.0%}" for v in share.median(dim=1).values))
 
 # %% [markdown]
-# Without a penalty most activations sit near 1: a dense code. L1 drives most of them far below
-# 0.01, i.e. off. The KL model meets its target mean, but a large share of its activations hover in
-# the band around ρ instead of being off: exactly the loophole. The KL penalty makes the *average*
-# small; it does not, by itself, make each unit either on or off. (That is one reason modern SAEs use
-# ReLU codes with L1 or an explicit L0 count, notebooks 06 and 09.)
+# Without a penalty most units are on (above 0.5) for every single digit: a dense code. The KL model
+# meets its target mean, and its bars show how: no unit is on/off. Every unit spends a large share
+# of digits near ρ (red) and is fully on for only a few, which is exactly the loophole, unit by
+# unit. L1 takes another route: it switches whole units off (the grey columns are dead units, off
+# for every test digit), and the units it keeps are almost never off (little grey at their feet). So
+# L1's code has more zeros, but they come from dead units, not from units that fire for a few
+# digits. Nor is that the price of a stronger penalty: with these weights the L1 model reconstructs
+# *better* than the KL model (the table's test MSE). Neither penalty, on its own, makes each unit
+# either on or off; modern SAEs use ReLU codes with an L1 or an explicit L0 penalty and revive dead
+# units (notebooks 06, 08 and 09).
+#
+# These are one seed per model. The same three models on three seeds, trained once by
+# `python scripts/sweep_sparsity.py` (its cost is printed below), say the same on every seed:
 
 # %%
-kl_name, l1_name = "KL (ρ = 0.05, β = 0.03)", "L1 (λ = 3e-3)"
-assert abs(bands[kl_name]["ρ̂"] - 0.05) <= 0.25 * 0.05, "the KL model should meet its target mean"
-assert bands["no penalty"]["ρ̂"] > 0.3, "without a penalty the code should be dense"
-assert bands[kl_name]["near ρ (0.01–0.1)"] > 3 * bands[l1_name]["near ρ (0.01–0.1)"], "KL leaves many activations near ρ"
-assert bands[l1_name]["off (< 0.01)"] > bands[kl_name]["off (< 0.01)"], "L1 switches more activations off"
+sweep = json.loads(sae_lib.checkpoint.verify_asset("sparsity_sweeps.json").read_text())
+print(f"made by `{sweep['made_by']}` in {sweep['seconds']} s ({sweep['data']}), seeds {sweep['seeds']}")
+runs = {(r["model"], r["seed"]): r for r in sweep["penalties"]}
+print(f"{'':24} {'seed':>4} {'test MSE':>8} {'ρ̂':>6} {'dead units':>10} {'off, pooled':>11} {'median unit near ρ':>18}")
+for (name, seed), r in runs.items():
+    print(f"{name:24} {seed:>4} {r['test_mse']:>8.4f} {r['rho_hat']:>6.3f} {r['dead_fraction']:>10.0%} "
+          f"{r['pooled_shares'][0]:>11.0%} {r['median_unit_shares'][1]:>18.0%}")
+
+# %%
+kl_name, l1_name = "KL (ρ = 0.05, β = 0.03)", "L1 (λ = 1e-3)"
+live = {name: {"test_mse": scores[name]["test_mse"], "rho_hat": scores[name]["mean_rho_hat"],
+               "dead_fraction": scores[name]["dead_fraction"], "pooled_shares": share.mean(dim=1).tolist(),
+               "median_unit_shares": share.median(dim=1).values.tolist()} for name, share in shares.items()}
+for seed, run in [("live", live)] + [(s, {n: runs[(n, s)] for n in configs}) for s in sweep["seeds"]]:
+    kl_run, l1_run = run[kl_name], run[l1_name]
+    assert run["no penalty"]["rho_hat"] > 0.3, f"seed {seed}: without a penalty the code should be dense"
+    assert run["no penalty"]["median_unit_shares"][3] > 0.9, f"seed {seed}: most units on for (nearly) every digit"
+    assert abs(kl_run["rho_hat"] - 0.05) <= 0.25 * 0.05, f"seed {seed}: the KL model meets its target mean"
+    assert kl_run["median_unit_shares"][1] > 0.25, f"seed {seed}: the median KL unit hovers near ρ on > 25 % of digits"
+    assert kl_run["median_unit_shares"][3] < 0.05, f"seed {seed}: … and is fully on for fewer than ρ's 5 %"
+    assert kl_run["dead_fraction"] == 0 and l1_run["dead_fraction"] > 0.3, f"seed {seed}: L1 switches whole units off"
+    assert l1_run["pooled_shares"][0] > kl_run["pooled_shares"][0], f"seed {seed}: L1's code has more zeros"
+    assert l1_run["test_mse"] < kl_run["test_mse"], f"seed {seed}: … while it reconstructs better than KL"
+kept = shares[l1_name][:, shares[l1_name][0] < 0.5]  # the L1 units that are not off on most digits
+assert kept.shape[1] < 0.7 * 64 and kept[0].median() < 0.2, "the units L1 keeps are almost never off"
 
 # %% [markdown]
 # ## Try it: move ρ
 #
 # Drag the slider: the curve's minimum follows ρ. For every ρ below 0.5 the curve is steeper just
-# below ρ than just above it, and it climbs to a wall at each end.
+# below ρ than just above it; it rises towards both ends, and far higher towards 1 (on this linear axis
+# the rise towards 0 is squeezed into the first few pixels: the log-axis panel above shows it).
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -468,11 +533,14 @@ widgets.kl_curve_widget(rho=0.05)
 #
 # * A sparse code keeps each unit's mean activation ρ̂ⱼ (the batch mean of its outputs) near a small ρ.
 # * The Bernoulli KL, ρ log(ρ/ρ̂) + (1−ρ) log((1−ρ)/(1−ρ̂)), is 0 at ρ̂ = ρ and grows towards 0 and 1;
-#   near a small ρ it charges a too-quiet unit more than a too-busy one.
+#   near a small ρ it charges a too-quiet unit more than a too-busy one *at the same distance* from ρ,
+#   but less at the same ratio (twice too quiet costs less than twice too busy), and far less than a
+#   unit heading for 1.
 # * `F.kl_div` gives the same number only with log-probabilities of both outcomes and `reduction="sum"`.
 # * Its gradient is β(−ρ/ρ̂ + (1−ρ)/(1−ρ̂)); through the sigmoid it becomes UFLDL's δ term, bounded at
 #   β(ρ̂ − ρ)/n per input for a constant unit. Autograd and finite differences agree, network-wide.
 # * Clamping ρ̂ keeps the loss finite but passes no gradient outside [10⁻⁶, 1 − 10⁻⁶].
-# * KL constrains the mean only: a unit can meet ρ by hovering near it on every input.
+# * KL constrains the mean only: trained on MNIST, every unit meets ρ by hovering near it on many
+#   inputs; L1 instead switches whole units off. Look at each unit, not at a pooled histogram.
 #
 # Next, **02 · The model** builds the autoencoder whose codes this penalty will shape.

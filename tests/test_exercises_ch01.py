@@ -1,0 +1,75 @@
+"""Notebook 01's predict-first questions are right about the KL curve and judge answers fairly, and
+metrics.band_shares (its per-unit picture of the loophole) counts what it says.
+
+check_kl and check_kl_gradient are tested in test_exercises.py."""
+
+import math
+
+import pytest
+import torch
+
+from sae_lib import exercises as ex
+from sae_lib.metrics import band_shares
+from sae_lib.penalties import kl_divergence
+
+COSTS_MORE = "which costs more at ρ = 0.05"
+
+
+def kl(rho, q):
+    return kl_divergence(rho, torch.tensor([q], dtype=torch.float64)).item()
+
+
+def test_the_question_rewards_the_right_reasoning_not_the_ratio_one():
+    """The options are ρ̂ = 0.025 and 0.075, the same distance from ρ = 0.05: the one below costs more. Had the
+    question compared ratios (0.025 against 0.1, both 2× off), the answer would flip: so ratio reasoning fails it."""
+    correct, options, why = ex.PREDICTIONS[COSTS_MORE]
+    quiet, busy = (float(o) for o in options if o != "same")
+    assert math.isclose(0.05 - quiet, busy - 0.05)  # the same distance, so the question is about distance
+    assert correct == "0.025" and kl(0.05, quiet) > kl(0.05, busy)
+    assert kl(0.05, quiet) < kl(0.05, 2 * 0.05)  # twice too quiet costs less than twice too busy
+    assert "same distance" in why and "ratio" in why
+
+
+@pytest.mark.parametrize("answer", ["0.025", " 0.025 ", 0.025])
+def test_the_right_answer_passes_in_its_equivalent_forms(answer, capsys):
+    ex.check_prediction(COSTS_MORE, answer)  # a float 0.025 is the option "0.025" too
+    assert capsys.readouterr().out.startswith(f"PASS  {COSTS_MORE}")
+
+
+@pytest.mark.parametrize("answer", ["0.075", "same"])
+def test_a_wrong_answer_fails_without_naming_the_right_one(answer, capsys):
+    ex.check_prediction(COSTS_MORE, answer)
+    out = capsys.readouterr().out
+    assert out.startswith("FAIL") and "0.025" not in out and ex.PREDICTIONS[COSTS_MORE][2] not in out
+
+
+@pytest.mark.parametrize("answer, says", [(None, "no answer yet"), (..., "no answer yet"), ("0.01", "is not one of"),
+                                          (["0.025"], "is not one of"), (0.1, "is not one of")])
+def test_an_unfinished_or_malformed_answer_lists_the_options(answer, says, capsys):
+    ex.check_prediction(COSTS_MORE, answer)
+    out = capsys.readouterr().out
+    assert out.startswith("FAIL") and says in out and len(out.strip().splitlines()) == 1
+
+
+def test_band_shares_tell_an_on_off_unit_from_one_that_hovers_near_rho():
+    n = 1000
+    on_off = torch.zeros(n)
+    on_off[:50] = 1.0  # on for 5 % of inputs
+    hovering = torch.full((n,), 0.05)  # the same mean, a little on for every input
+    z = torch.stack([on_off, hovering], dim=1)
+    assert torch.allclose(z.mean(dim=0), torch.tensor([0.05, 0.05]))  # the KL penalty cannot tell them apart
+    shares = band_shares(z, (0.0, 0.01, 0.1, 0.5, 1.01))  # off, near ρ, moderate, on
+    assert shares.shape == (4, 2) and torch.allclose(shares.sum(dim=0), torch.ones(2))
+    assert torch.allclose(shares[:, 0], torch.tensor([0.95, 0.0, 0.0, 0.05]))
+    assert torch.allclose(shares[:, 1], torch.tensor([0.0, 1.0, 0.0, 0.0]))
+
+
+@pytest.mark.parametrize("edges", [(0.5,), (0.0, 0.5, 0.5), (1.0, 0.0)])
+def test_band_shares_refuse_edges_that_are_not_increasing(edges):
+    with pytest.raises(ValueError, match="edges"):
+        band_shares(torch.rand(5, 3), edges)
+
+
+def test_band_shares_refuse_a_code_that_is_not_inputs_by_units():
+    with pytest.raises(ValueError, match="2-D"):
+        band_shares(torch.rand(5), (0.0, 1.0))
