@@ -25,7 +25,7 @@ PREDICTIONS.update({
         "b", ("a", "b", "c"),
         "Raw patches keep most of their variance in a few smooth, low-frequency directions, so the "
         "reconstruction loss is mostly about those; the fine directions where sharp edges live hardly change it. "
-        "The filters come out smoother, broader and less oriented, and stay so when the raw run gets its own best "
+        "The filters come out broader and less oriented, and stay so when the raw run gets its own best "
         "learning rate and β (the sweep below). The units do not die (the KL penalty only sets how often they "
         "fire), and no rescaling of the input undoes whitening, which treats each direction differently."),
 })
