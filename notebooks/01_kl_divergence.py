@@ -164,7 +164,7 @@ exercises.check_kl(my_kl)
 
 # %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
 # NBVAL_CHECK_OUTPUT
-# Reference solution: expand the cell to see it.
+# Reference solution, folded so that it does not give the exercise away: expand the cell to see it.
 def my_kl(rho, rho_hat):
     return (rho * torch.log(rho / rho_hat) + (1 - rho) * torch.log((1 - rho) / (1 - rho_hat))).sum()
 
@@ -235,13 +235,9 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown]
-# ## The gradient, by hand
+# ## The gradient
 #
-# Training needs ∂/∂ρ̂ⱼ of β·KL(ρ‖ρ̂ⱼ). Write the penalty as
-# β[ρ log ρ − ρ log ρ̂ⱼ + (1−ρ) log(1−ρ) − (1−ρ) log(1−ρ̂ⱼ)]; the terms without ρ̂ⱼ vanish, and
-# d/dq log q = 1/q, d/dq log(1−q) = −1/(1−q), so
-#
-# $$\frac{\partial}{\partial \hat\rho_j}\,\beta\,\mathrm{KL}(\rho\,\|\,\hat\rho_j) = \beta\left(-\frac{\rho}{\hat\rho_j} + \frac{1-\rho}{1-\hat\rho_j}\right).$$
+# Training needs ∂/∂ρ̂ⱼ of β·KL(ρ‖ρ̂ⱼ). Before working it out, read its sign off the curves above.
 #
 # ### Predict first
 #
@@ -255,14 +251,46 @@ exercises.check_prediction("sign of ∂KL/∂ρ̂ at ρ̂ = 0.2 > ρ", answer)
 
 # %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
 # NBVAL_CHECK_OUTPUT
-# Reference answer: expand the cell to see it.
+# Reference answer, folded so that it does not give the question away: expand the cell to see it.
 answer = "positive"
 exercises.check_prediction("sign of ∂KL/∂ρ̂ at ρ̂ = 0.2 > ρ", answer)
 
 # %% [markdown]
-# The gradient is negative below ρ (raise the activation), zero at ρ, positive above (lower it).
-# Let us check the formula two independent ways, in float64: against autograd, and against central
-# finite differences (f(q+h) − f(q−h)) / 2h, whose error shrinks like h².
+# ### Exercise 2: derive the gradient
+#
+# Now work it out on paper. Expand the logarithms of KL(ρ‖ρ̂ⱼ) so that each term holds ρ̂ⱼ at most
+# once, drop the terms without ρ̂ⱼ, and use d/dq log q = 1/q and d/dq log(1−q) = −1/(1−q). Then
+# complete `my_kl_gradient(rho, rho_hat, beta)` to return the vector of ∂(β·KL)/∂ρ̂ⱼ, one entry
+# per unit.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+def my_kl_gradient(rho, rho_hat, beta):
+    raise NotImplementedError  # your code here
+
+
+exercises.check_kl_gradient(my_kl_gradient)
+
+# %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
+# NBVAL_CHECK_OUTPUT
+# Reference solution, folded so that it does not give the exercise away: expand the cell to see it.
+def my_kl_gradient(rho, rho_hat, beta):
+    return beta * (-rho / rho_hat + (1 - rho) / (1 - rho_hat))
+
+
+exercises.check_kl_gradient(my_kl_gradient)
+
+# %% [markdown]
+# ### The derivation, checked two ways
+#
+# Written out, the penalty is β[ρ log ρ − ρ log ρ̂ⱼ + (1−ρ) log(1−ρ) − (1−ρ) log(1−ρ̂ⱼ)]; the terms
+# without ρ̂ⱼ vanish, so
+#
+# $$\frac{\partial}{\partial \hat\rho_j}\,\beta\,\mathrm{KL}(\rho\,\|\,\hat\rho_j) = \beta\left(-\frac{\rho}{\hat\rho_j} + \frac{1-\rho}{1-\hat\rho_j}\right).$$
+#
+# It is negative below ρ (raise the activation), zero at ρ, positive above (lower it). Let us check
+# the formula two independent ways, in float64: against autograd, and against central finite
+# differences (f(q+h) − f(q−h)) / 2h, whose error shrinks like h².
 
 # %%
 beta, rho = 5e-3, 0.05
@@ -296,28 +324,6 @@ print(f"relative difference to central differences  : {relative_difference(analy
 print("autograd agrees to 1e-12:", relative_difference(analytic, q.grad) < 1e-12)
 print("finite differences agree to 1e-6:", relative_difference(analytic, central) < 1e-6)
 print("gradcheck:", torch.autograd.gradcheck(lambda t: beta * kl_divergence(rho, t), (q.detach().requires_grad_(),)))
-
-# %% [markdown]
-# ### Exercise 2: the gradient
-#
-# Complete `my_kl_gradient(rho, rho_hat, beta)` to return the vector of ∂(β·KL)/∂ρ̂ⱼ.
-
-# %%
-# NBVAL_CHECK_OUTPUT
-def my_kl_gradient(rho, rho_hat, beta):
-    raise NotImplementedError  # your code here
-
-
-exercises.check_kl_gradient(my_kl_gradient)
-
-# %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
-# NBVAL_CHECK_OUTPUT
-# Reference solution: expand the cell to see it.
-def my_kl_gradient(rho, rho_hat, beta):
-    return beta * (-rho / rho_hat + (1 - rho) / (1 - rho_hat))
-
-
-exercises.check_kl_gradient(my_kl_gradient)
 
 # %% [markdown]
 # ## Back to the unit's input: UFLDL's δ term

@@ -165,7 +165,7 @@ exercises.check_variance_explained(my_variance_explained)
 
 # %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
 # NBVAL_CHECK_OUTPUT
-# Reference solution: expand the cell to see it.
+# Reference solution, folded so that it does not give the exercise away: expand the cell to see it.
 def my_variance_explained(x, x_hat):
     return 1 - (x - x_hat).var(dim=0).sum() / x.var(dim=0).sum()
 
@@ -357,7 +357,7 @@ exercises.check_l0(my_l0)
 
 # %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
 # NBVAL_CHECK_OUTPUT
-# Reference solution: expand the cell to see it.
+# Reference solution, folded so that it does not give the exercise away: expand the cell to see it.
 def my_l0(z, threshold):
     return (z.abs() > threshold).sum(dim=1).float().mean()
 

@@ -54,12 +54,28 @@ CASES = [(checker, kind, name, answer) for checker, (_, right, wrong) in CHECKER
          for kind, answers in [("right", right), ("wrong", wrong)] for name, answer in answers.items()]
 
 
+#: What the hint of each wrong form says (the mistake, in words), and what no hint may say (the formula itself).
+NAMED = {"MSE over the total variance (counts the offset)": "constant offset", "forgets the 1 −": "*left*",
+         "variance over pixels instead of samples": "over the samples (dim=0)", "mean of per-pixel ratios": "before",
+         "forgets |z| (signed codes)": "whatever its sign", "the fraction of units, not the count": "*fraction*",
+         "counts per unit, not per input": "one count per row"}
+
+
 @pytest.mark.parametrize("checker, kind, name, answer", CASES, ids=[f"{c}: {n}" for c, _, n, _ in CASES])
-def test_right_forms_pass_and_real_mistakes_fail(checker, kind, name, answer, capsys):
+def test_right_forms_pass_and_real_mistakes_fail_naming_the_mistake(checker, kind, name, answer, capsys):
     CHECKERS[checker][0](answer)
     out = capsys.readouterr().out
     assert out.startswith("PASS" if kind == "right" else "FAIL"), out
     assert len(out.strip().splitlines()) == 1
+    if kind == "wrong":
+        assert NAMED[name] in out and "var(dim=0).sum()" not in out and "sum(dim=1)" not in out, out
+
+
+def test_an_unforeseen_wrong_answer_gets_the_general_hint_without_the_formula(capsys):
+    ex.check_variance_explained(lambda x, x_hat: variance_explained(x, x_hat) + 0.01)
+    ex.check_l0(lambda z, threshold: l0(z, threshold) + 1)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert all(line.startswith("FAIL") and "as defined above" in line and "dim=" not in line for line in lines), lines
 
 
 MISTAKES = {
