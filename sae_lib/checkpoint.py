@@ -13,8 +13,8 @@ import torch
 
 from .model import SAEConfig, SparseAutoencoder
 
-__all__ = ["FORMAT", "VERSION", "asset_path", "file_digest", "load", "load_asset", "load_if_matching", "load_metadata",
-    "save", "verify_asset"]
+__all__ = ["FORMAT", "VERSION", "asset_path", "file_digest", "load", "load_asset", "load_if_matching",
+    "load_json_asset", "load_metadata", "record_checksum", "save", "verify_asset", "write_json_asset"]
 
 FORMAT = "sae_lib.checkpoint"
 VERSION = 1
@@ -123,3 +123,36 @@ def verify_asset(name: str) -> Path:
 def load_asset(name: str) -> SparseAutoencoder:
     """A SAE shipped in sae_lib/assets (e.g. "lm_sae_topk_auxk.pt"), checksum-verified, in eval mode."""
     return load(verify_asset(name))
+
+
+def load_json_asset(name: str) -> object:
+    """A JSON file shipped in sae_lib/assets (e.g. a sweep's scores), checksum-verified."""
+    return json.loads(verify_asset(name).read_text())
+
+
+def record_checksum(folder: str | Path, name: str) -> str:
+    """Record the SHA-256 of folder/name in folder/checksums.json (written atomically); return the digest."""
+    folder = Path(folder)
+    digest = file_digest(folder / name)
+    path = folder / "checksums.json"
+    sums = json.loads(path.read_text()) if path.exists() else {}
+    sums[name] = digest
+    _write_atomically(path, json.dumps(dict(sorted(sums.items())), indent=2) + "\n")
+    return digest
+
+
+def write_json_asset(payload: object, folder: str | Path, name: str) -> Path:
+    """Write `payload` as folder/name atomically (an interrupted run never leaves half a file) and record its
+    checksum: how the scripts that precompute a notebook's sweep ship their results."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    _write_atomically(folder / name, json.dumps(payload, indent=1) + "\n")
+    record_checksum(folder, name)
+    return folder / name
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write a text file through a temporary file in the same folder and an atomic rename."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text)
+    tmp.replace(path)

@@ -10,7 +10,6 @@ reaches (no extrapolation). `scripts/sweep_frontier.py` runs the full sweep once
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,7 +17,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from .checkpoint import verify_asset
+from .checkpoint import load_json_asset
 from .data import load_mnist
 from .metrics import interpolate_frontier, match_atoms, mmcs, reconstruct, shrinkage_slope
 from .neural import synthetic_recording, to_samples
@@ -144,4 +143,4 @@ def equal_l0(rows: list[dict], points: int = 5, key: str = "nmse") -> EqualL0:
 
 def load_frontier_sweep() -> list[dict]:
     """The shipped sweep's rows (see `sweep_frontier`), checksum-verified."""
-    return json.loads(verify_asset(FRONTIER_ASSET).read_text())["rows"]
+    return load_json_asset(FRONTIER_ASSET)["rows"]

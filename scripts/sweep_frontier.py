@@ -11,7 +11,6 @@ run is deterministic and the notebook's live models reproduce rows of this file.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -23,8 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from sae_lib import checkpoint, frontier  # noqa: E402
 
-sys.path.insert(0, str(ROOT / "scripts"))
-from train_language_model import ASSETS, update_checksums  # noqa: E402
+ASSETS = ROOT / "sae_lib" / "assets"
 
 
 def main() -> None:
@@ -42,12 +40,7 @@ def main() -> None:
     payload = {"made_by": "python scripts/sweep_frontier.py" + (" " + " ".join(sys.argv[1:]) if sys.argv[1:] else ""),
                "torch": torch.__version__.split("+")[0], "seeds": args.seeds, "knobs": frontier.KNOBS,
                "steps": {k: max(1, round(v * args.step_scale)) for k, v in frontier.STEPS.items()}, "rows": rows}
-    args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / frontier.FRONTIER_ASSET
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(payload, indent=1) + "\n")
-    tmp.replace(path)  # atomic: an interrupted run never leaves half a file
-    update_checksums(args.out, path.name, checkpoint.file_digest(path))
+    path = checkpoint.write_json_asset(payload, args.out, frontier.FRONTIER_ASSET)
     print(f"{len(rows)} models in {seconds:.0f} s → {path}")
 
 
