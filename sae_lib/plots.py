@@ -161,11 +161,29 @@ def plot_top_activations(features: Tensor, images: Tensor, z: Tensor, units: Seq
 
 
 def plot_decoder_features(features: Tensor, ncols: int = 8, path: str | Path | None = None,
-                          name: str = "unit") -> Figure:
-    """Features (one row per latent unit, e.g. decoder columns) as image tiles titled `name j`; red +, blue −."""
-    fig = _image_grid(_as_images(features), ncols, [f"{name} {j}" for j in range(len(features))],
-                     cmap="RdBu_r", symmetric=True)
-    return _finish(fig, path)
+                          name: str = "unit", vmax: float | None = None, title: str | None = None) -> Figure:
+    """Features (one row per latent unit, e.g. decoder columns) as image tiles titled `name j`; red +, blue −.
+
+    Each tile has its own symmetric scale; given `vmax`, every tile is drawn on ±vmax instead, with one
+    colour bar, so tiles (and two figures drawn with the same vmax) can be compared value for value.
+    """
+    images = _as_images(features)
+    if vmax is not None and not (isinstance(vmax, (int, float)) and 0 < vmax < float("inf")):
+        raise ValueError(f"vmax must be a finite number > 0 or None, got {vmax!r}")
+    fig = _image_grid(images, ncols, [f"{name} {j}" for j in range(len(features))], cmap="RdBu_r", symmetric=True)
+    if title is not None:
+        fig.suptitle(title, fontsize=10)
+    if vmax is None:
+        return _finish(fig, path)
+    for ax in fig.axes:
+        for image in ax.images:
+            image.set_clim(-vmax, vmax)
+    fig.tight_layout(rect=(0, 0, 0.93, 1))  # leave a strip on the right for the shared colour bar
+    fig.colorbar(fig.axes[0].images[0], cax=fig.add_axes((0.945, 0.15, 0.012, 0.7)), label="weight")
+    if path is not None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, dpi=120, bbox_inches="tight")
+    return fig
 
 
 def _canvas_png(canvas: FigureCanvasAgg) -> bytes:

@@ -88,3 +88,16 @@ def test_sparsity_figure_redraws_from_data():
     a = figure.render(digits, digits.reshape(4, -1), torch.rand(50, 16) * 0.1, rho=0.05)
     b = figure.render(digits, torch.zeros(4, 784), torch.rand(50, 8), rho=0.2)
     assert a[:4] == b[:4] == b"\x89PNG" and a != b
+
+
+def test_decoder_features_on_one_shared_scale_get_one_colour_bar(tmp_path):
+    features = torch.randn(6, 64) * torch.arange(1, 7)[:, None]
+    fig = plots.plot_decoder_features(features, ncols=3, vmax=2.5, title="shared", path=tmp_path / "s.png")
+    check(fig, tmp_path / "s.png", 7)
+    tiles = [ax for ax in fig.axes if ax.images]
+    assert len(tiles) == 6 and all(ax.images[0].get_clim() == (-2.5, 2.5) for ax in tiles)
+    assert fig.axes[-1].get_ylabel() == "weight" and fig._suptitle.get_text() == "shared"
+    own = plots.plot_decoder_features(features, ncols=3)  # without vmax each tile keeps its own scale
+    assert len({ax.images[0].get_clim() for ax in own.axes if ax.images}) == 6
+    with pytest.raises(ValueError, match="vmax"):
+        plots.plot_decoder_features(features, vmax=0)
