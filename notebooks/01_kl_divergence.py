@@ -138,7 +138,7 @@ print(f"5× too busy (0.25) costs {kl(rho, 0.25) / kl(rho, 0.005):.1f}× as much
 # twice too quiet costs *less* than twice too busy, because "twice too busy" is twice as far from ρ.
 # And the wall towards 0 is low, because log ρ̂ falls only slowly: ten times too quiet costs less
 # than five times too busy, and the cost of being too busy keeps climbing all the way to ρ̂ = 1. The
-# cell below keeps these sentences honest, for several small targets.
+# cell below keeps these sentences honest, for several targets below 0.5.
 
 # %%
 for target in [0.02, 0.05, 0.2]:
