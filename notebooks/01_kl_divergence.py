@@ -488,10 +488,10 @@ for name, share in shares.items():
 # unit. L1 takes another route: it switches whole units off (the grey columns are dead units, off
 # for every test digit), and the units it keeps are almost never off (little grey at their feet). So
 # L1's code has more zeros, but they come from dead units, not from units that fire for a few
-# digits. Nor is that the price of a stronger penalty: with these weights the L1 model reconstructs
-# *better* than the KL model (the table's test MSE). Neither penalty, on its own, makes each unit
-# either on or off; modern SAEs use ReLU codes with an L1 or an explicit L0 penalty and revive dead
-# units (notebooks 06, 08 and 09).
+# digits. Nor is that the price of a stronger penalty: λ was picked so that the L1 model
+# reconstructs at least as well as the KL model, and it does better (the table's test MSE). Neither
+# penalty, on its own, makes each unit either on or off; modern SAEs use ReLU codes with an L1 or an
+# explicit L0 penalty and revive dead units (notebooks 06, 08 and 09).
 #
 # These are one seed per model. The same three models on three seeds, trained once by
 # `python scripts/sweep_sparsity.py` (its cost is printed below), say the same on every seed:
