@@ -30,12 +30,13 @@ if "google.colab" in sys.modules:
 # # 02 · The model: data in, codes out
 #
 # **After this notebook you can** load MNIST (downloaded, cached, or the offline sample), look at a
-# batch, build a `SparseAutoencoder`, follow a batch's shape through every layer, count parameters
-# by hand, and tell an under-complete from an over-complete code.
+# batch, build a sparse autoencoder yourself and check it against `sae_lib`'s, follow a batch's shape
+# through every layer, count parameters by hand, and tell an under-complete from an over-complete code.
 
 # %%
 # %matplotlib inline
 import torch
+from torch import nn
 
 import sae_lib
 from sae_lib import SAEConfig, SparseAutoencoder, exercises, plots
@@ -63,10 +64,93 @@ plots.plot_images(data.train_images, data.train_labels, classes=data.classes, n=
 # %% [markdown]
 # ## The autoencoder
 #
-# The classic configuration is 784 → 128 → 32 → 128 → 784: a hidden ReLU layer, a 32-unit code
-# with **sigmoid** activations (so each unit's output is in (0, 1) and its batch mean ρ̂ⱼ can be
-# read as a firing probability, as the KL penalty assumes), and a sigmoid output, because pixels
-# lie in [0, 1]. The decoder mirrors the encoder.
+# The classic configuration is 784 → 128 → 32 → 128 → 784. The **encoder** is a `Linear(784, 128)`
+# layer with a ReLU, then a `Linear(128, 32)` layer whose 32 outputs go through a **sigmoid**: that is
+# the code z. Each unit's output is then in (0, 1), so its batch mean ρ̂ⱼ can be read as a firing
+# probability, as the KL penalty assumes. The **decoder** mirrors the encoder: `Linear(32, 128)` with
+# a ReLU, then `Linear(128, 784)` with a sigmoid, because pixels lie in [0, 1]. `forward` returns both
+# the reconstruction x̂ and the code z: training needs x̂ for the reconstruction error and z for the
+# sparsity penalty.
+#
+# ### Exercise 1: build it
+#
+# Complete `MySparseAutoencoder(input_dim, hidden_dim, latent_dim)` from `nn.Linear` layers and
+# activations (`nn.ReLU`, `nn.Sigmoid`, or `torch.relu` and `torch.sigmoid` in `forward`). `forward`
+# takes a flat batch x of shape [batch, input_dim] and returns the tuple `(x_hat, z)`.
+#
+# The checker builds `sae_lib`'s model at the same sizes, copies its weights into your `Linear` layers
+# (matched by shape, so name and order them as you like), runs both on the same batch and compares the
+# code z, the reconstruction x̂ and the gradient of a loss with respect to every weight; it says where
+# the first difference is. It tries a second, smaller size too, so use the arguments rather than 784.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+class MySparseAutoencoder(nn.Module):
+    def __init__(self, input_dim, hidden_dim, latent_dim):
+        super().__init__()
+        raise NotImplementedError  # your code here: the encoder's and the decoder's layers
+
+    def forward(self, x):
+        raise NotImplementedError  # your code here: return x_hat, z
+
+
+exercises.check_sae_module(MySparseAutoencoder)
+
+# %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
+# NBVAL_CHECK_OUTPUT
+# Reference solution, folded so that it does not give the exercise away: expand the cell to see it.
+class MySparseAutoencoder(nn.Module):
+    def __init__(self, input_dim, hidden_dim, latent_dim):
+        super().__init__()
+        self.encoder = nn.Sequential(nn.Linear(input_dim, hidden_dim), nn.ReLU(),
+                                     nn.Linear(hidden_dim, latent_dim), nn.Sigmoid())
+        self.decoder = nn.Sequential(nn.Linear(latent_dim, hidden_dim), nn.ReLU(),
+                                     nn.Linear(hidden_dim, input_dim), nn.Sigmoid())
+
+    def forward(self, x):
+        z = self.encoder(x)
+        return self.decoder(z), z
+
+
+exercises.check_sae_module(MySparseAutoencoder)
+
+# %% [markdown]
+# ## Counting parameters
+#
+# A `Linear(n_in, n_out)` layer holds an n_in × n_out weight matrix and n_out biases; ReLU and sigmoid
+# have no parameters.
+#
+# ### Exercise 2: count them by hand
+#
+# Complete `my_parameter_count(input_dim, hidden_dims, latent_dim)`: the number of parameters of a model
+# like yours with any number of hidden layers (`hidden_dims` is a tuple of widths, possibly empty; the
+# decoder mirrors the encoder). Your model above is `(784, (128,), 32)`.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+def my_parameter_count(input_dim, hidden_dims, latent_dim):
+    raise NotImplementedError  # your code here
+
+
+exercises.check_parameter_count(my_parameter_count)
+
+# %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
+# NBVAL_CHECK_OUTPUT
+# Reference solution, folded so that it does not give the exercise away: expand the cell to see it.
+def my_parameter_count(input_dim, hidden_dims, latent_dim):
+    widths = [input_dim, *hidden_dims, latent_dim]
+    encoder = sum(a * b + b for a, b in zip(widths[:-1], widths[1:]))
+    decoder = sum(a * b + b for a, b in zip(widths[::-1][:-1], widths[::-1][1:]))
+    return encoder + decoder
+
+
+exercises.check_parameter_count(my_parameter_count)
+
+# %% [markdown]
+# ## The library's model
+#
+# `sae_lib.SparseAutoencoder` builds the same network from an `SAEConfig` (the rest of the course uses
+# it: it also takes image-shaped batches, other latent activations and several hidden layers):
 
 # %%
 model = SparseAutoencoder(SAEConfig(input_dim=784, hidden_dims=(128,), latent_dim=32,
@@ -91,42 +175,13 @@ for name, layer in [*[(f"encoder.{i} {type(m).__name__}", m) for i, m in enumera
     print(f"{name:>22}: {tuple(h.shape)}")
 
 # %% [markdown]
-# ## Counting parameters
-#
-# A `Linear(n_in, n_out)` layer holds an n_in × n_out weight matrix and n_out biases. Encoder:
-# 784·128 + 128 and 128·32 + 32; the decoder mirrors it.
+# PyTorch's own count of the library's model, layer by layer (the first of the checker's cases):
 
 # %%
 # NBVAL_CHECK_OUTPUT
 for name, p in model.named_parameters():
     print(f"{name:18} {str(tuple(p.shape)):12} {p.numel():>7,}")
 print(f"{'total':31} {sum(p.numel() for p in model.parameters()):>7,}")
-
-# %% [markdown]
-# ### Exercise 1: count them by hand
-#
-# Complete `my_parameter_count(input_dim, hidden_dims, latent_dim)` for any configuration
-# (`hidden_dims` is a tuple of widths, possibly empty).
-
-# %%
-# NBVAL_CHECK_OUTPUT
-def my_parameter_count(input_dim, hidden_dims, latent_dim):
-    raise NotImplementedError  # your code here
-
-
-exercises.check_parameter_count(my_parameter_count)
-
-# %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
-# NBVAL_CHECK_OUTPUT
-# Reference solution: expand the cell to see it.
-def my_parameter_count(input_dim, hidden_dims, latent_dim):
-    widths = [input_dim, *hidden_dims, latent_dim]
-    encoder = sum(a * b + b for a, b in zip(widths[:-1], widths[1:]))
-    decoder = sum(a * b + b for a, b in zip(widths[::-1][:-1], widths[::-1][1:]))
-    return encoder + decoder
-
-
-exercises.check_parameter_count(my_parameter_count)
 
 # %% [markdown]
 # ## Under- and over-complete codes
@@ -160,7 +215,7 @@ exercises.check_prediction("mean activation of an untrained sigmoid code", answe
 
 # %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
 # NBVAL_CHECK_OUTPUT
-# Reference answer: expand the cell to see it.
+# Reference answer, folded so that it does not give the question away: expand the cell to see it.
 answer = "0.5"
 exercises.check_prediction("mean activation of an untrained sigmoid code", answer)
 
@@ -181,35 +236,13 @@ plots.plot_reconstructions(x, x_hat, n=8)
 # not learned, whatever its loss curve says.
 
 # %% [markdown]
-# ### Exercise 2: mean activation per unit
-#
-# The KL penalty needs ρ̂ⱼ, each unit's mean activation over the batch. Complete `my_rho_hat(z)`
-# for a [batch, units] tensor of codes.
-
-# %%
-# NBVAL_CHECK_OUTPUT
-def my_rho_hat(z):
-    raise NotImplementedError  # your code here
-
-
-exercises.check_mean_activation(my_rho_hat)
-
-# %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
-# NBVAL_CHECK_OUTPUT
-# Reference solution: expand the cell to see it.
-def my_rho_hat(z):
-    return z.mean(dim=0)
-
-
-exercises.check_mean_activation(my_rho_hat)
-
-# %% [markdown]
 # ## Summary
 #
 # * `load_mnist()` gives float tensors in [0, 1], from the download, the cache, or the offline sample.
-# * `SparseAutoencoder` is an encoder and a mirrored decoder; the default is 784 → 128 → 32 → 128 → 784
-#   with sigmoid codes and outputs (its parameter count is printed above).
+# * A sparse autoencoder is an encoder (Linear, ReLU, Linear, sigmoid code) and a mirrored decoder;
+#   yours and `sae_lib.SparseAutoencoder` compute the same x̂, z and gradients from the same weights.
+# * Its parameters are each Linear layer's weights and biases (the default model's count is printed above).
 # * Untrained, a sigmoid code sits near 0.5 everywhere: sparsity has to be learned.
 # * The code can be smaller (under-complete) or larger (over-complete) than the input.
 #
-# Next, **03 · Training** adds the KL penalty to the loss and trains the model.
+# Next, **03 · Training** writes the training step, adds the KL penalty to the loss and trains the model.

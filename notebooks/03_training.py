@@ -31,17 +31,20 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # # 03 · Training a sparse autoencoder
 #
-# **After this notebook you can** write the sparse autoencoder's loss, train the classic model with
-# `sae_lib.train` and settings that learn, check that it learned (variance explained, reconstructions
-# you can recognise), diagnose a run that did not, read its loss curves with reconstruction and
-# sparsity apart, and compare it with a plain autoencoder (β = 0).
+# **After this notebook you can** write one training step of a sparse autoencoder yourself, train the
+# classic model with `sae_lib.train` and settings that learn, check that it learned (variance explained,
+# reconstructions you can recognise), read its loss curves with reconstruction and sparsity apart,
+# diagnose a run that did not learn from a learning-rate sweep, and compare it with a plain autoencoder (β = 0).
 
 # %%
 # %matplotlib inline
 import dataclasses
+import json
 import math
 
+import numpy as np
 import torch
+from matplotlib.figure import Figure
 
 import sae_lib
 from sae_lib import SAEConfig, TrainConfig, exercises, plots, widgets  # noqa: F401 (widgets: the explorer below)
@@ -65,32 +68,74 @@ data = sae_lib.load_mnist()
 # small (around 0.01–0.07 on MNIST) and β must be small too.
 
 # %% [markdown]
-# ### Exercise 1: the total loss
+# ### Exercise 1: one training step
 #
-# Complete `my_total_loss(x, x_hat, z, rho, beta)` (flat tensors; `sae_lib.kl_divergence` is yours to use).
+# Training repeats one step: run the model on a batch, compute this loss, compute its gradients, and let
+# the optimiser move the weights. Complete `my_training_step(model, optimizer, x, rho, beta)`: `model` is
+# a `SparseAutoencoder` (`model(x)` returns `(x_hat, z)`), `optimizer` an Adam optimiser over its
+# parameters, `x` a flat batch [batch, 784]. Take one step and return the loss as a number.
+# `sae_lib.kl_divergence(rho, rho_hat)` is yours to use (or your own from notebook 01).
+#
+# The checker runs your step three times in a row against the library's (`sae_lib.batch_losses` and
+# Adam) on copies of one model and the same batches, and compares the loss, the gradients the optimiser
+# stepped with and the weights after the step; it names the first difference.
 
 # %%
 # NBVAL_CHECK_OUTPUT
-def my_total_loss(x, x_hat, z, rho, beta):
+def my_training_step(model, optimizer, x, rho, beta):
     raise NotImplementedError  # your code here
 
 
-exercises.check_total_loss(my_total_loss)
+exercises.check_training_step(my_training_step)
 
 # %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
 # NBVAL_CHECK_OUTPUT
-# Reference solution: expand the cell to see it.
-def my_total_loss(x, x_hat, z, rho, beta):
-    return ((x - x_hat) ** 2).mean() + beta * sae_lib.kl_divergence(rho, z.mean(dim=0))
+# Reference solution, folded so that it does not give the exercise away: expand the cell to see it.
+def my_training_step(model, optimizer, x, rho, beta):
+    x_hat, z = model(x)
+    loss = ((x_hat - x) ** 2).mean() + beta * sae_lib.kl_divergence(rho, z.mean(dim=0))
+    optimizer.zero_grad()  # gradients add up in .grad: clear the last step's first
+    loss.backward()
+    optimizer.step()
+    return loss.item()
 
 
-exercises.check_total_loss(my_total_loss)
+exercises.check_training_step(my_training_step)
+
+# %% [markdown]
+# `sae_lib.fit` runs this step over the batches of every epoch (it also records the losses and can
+# call you back after each epoch); the rest of the course uses it.
 
 # %% [markdown]
 # ## Steps, not epochs
 #
 # What a model learns depends on how many updates it gets, not on how many times it has seen the
-# data. Ten epochs are very different budgets on the full data set and on the offline sample:
+# data. An epoch is one pass over the training images, one batch per step; when the batch size does
+# not divide the number of images, the epoch ends with a smaller batch, which is a step too.
+#
+# ### Exercise 2: how many steps?
+#
+# Complete `my_steps(n_images, batch_size, epochs)`: the number of optimiser steps that many epochs take.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+def my_steps(n_images, batch_size, epochs):
+    raise NotImplementedError  # your code here
+
+
+exercises.check_steps(my_steps)
+
+# %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
+# NBVAL_CHECK_OUTPUT
+# Reference solution, folded so that it does not give the exercise away: expand the cell to see it.
+def my_steps(n_images, batch_size, epochs):
+    return epochs * math.ceil(n_images / batch_size)
+
+
+exercises.check_steps(my_steps)
+
+# %% [markdown]
+# Ten epochs are very different budgets on the full data set and on the offline sample:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -100,29 +145,6 @@ for name, n_images in [("full MNIST", 60_000), ("offline sample", 4_000)]:
 # %% [markdown]
 # So `sae_lib` budgets training in **optimiser steps**: `TrainConfig(steps=...)` runs as many whole
 # epochs as that takes, whatever the size of the data (`epochs=...` is there too; give one or the other).
-
-# %% [markdown]
-# ### Exercise 2: how many steps?
-#
-# Complete `my_steps(n_images, batch_size, epochs)`: the number of optimiser steps (the last, smaller
-# batch of an epoch is a step too).
-
-# %%
-# NBVAL_CHECK_OUTPUT
-def my_steps(n_images, batch_size, epochs):
-    raise NotImplementedError  # your code here
-
-
-exercises.check_steps(my_steps)
-
-# %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
-# NBVAL_CHECK_OUTPUT
-# Reference solution: expand the cell to see it.
-def my_steps(n_images, batch_size, epochs):
-    return epochs * math.ceil(n_images / batch_size)
-
-
-exercises.check_steps(my_steps)
 
 # %% [markdown]
 # ## The recipe
@@ -186,16 +208,38 @@ assert abs(sparse["mean_rho_hat"] - 0.05) <= 0.25 * 0.05, sparse
 assert own.float().mean() >= 0.9
 
 # %% [markdown]
-# The loss per epoch (many short epochs of the offline sample, a few long ones of full MNIST). The
-# train curve averages each epoch's batches while the model changes; the test curve is measured once,
-# after the epoch, which is why the two differ most in the first epoch. The reconstruction loss falls
-# fast and then slowly. The sparsity penalty (shown unweighted, Σⱼ KL)
-# starts high, because fresh sigmoid units sit near 0.5, far from ρ; it collapses within the first
-# epochs as β·KL pulls every ρ̂ⱼ down, rises a little while the reconstruction term reshapes the code,
-# and then settles low.
+# ## Reading the loss curves
+#
+# `fit` records the losses at the end of every epoch: the train curve is the mean over the epoch's
+# batches (taken while the model changes), the test curve is measured once, after the epoch. Both axes
+# of the figure below are steps and log-scaled losses, because the losses span decades.
+#
+# An untrained code sits near ρ̂ = 0.5 in every unit, far from ρ = 0.05, so the sparsity penalty starts
+# high (the cell prints its value). On the offline sample, whose epochs are 32 steps, the test penalty
+# **collapses** within the first few epochs as β·KL pulls every ρ̂ⱼ down, **rises** again while the
+# reconstruction term reshapes the code (it pulls some units' ρ̂ⱼ away from ρ), and then **settles** low, with batch-to-batch noise. (Full MNIST's epochs are 469 steps,
+# too long to show the first few hundred steps.) The reconstruction loss falls fast and then slowly.
+# The train curve ends below the test curve: measured properly, after training, the model reconstructs
+# the digits it trained on better than new ones, a generalisation gap that is larger on the offline
+# sample's 4,000 training digits than on full MNIST's 60,000.
 
 # %%
+untrained_kl = sae_lib.kl_divergence(0.05, torch.full((32,), 0.5)).item()
+train_metrics = sae_lib.evaluate(model, data.train_images, rho=0.05)
+print(f"sparsity penalty of an untrained code (every ρ̂ⱼ = 0.5): {untrained_kl:.1f}")
+print(f"test penalty: lowest in the first 5 epochs {min(history.test_sparsity[:5]):.3f}, highest in epochs 4–30 "
+      f"{max(history.test_sparsity[3:30]):.3f}, last {history.test_sparsity[-1]:.3f}")
+print(f"reconstruction MSE after training: train {train_metrics['test_mse']:.4f}, test {sparse['test_mse']:.4f} "
+      f"(test / train = {sparse['test_mse'] / train_metrics['test_mse']:.2f})")
 plots.plot_losses(history)
+
+# %%
+# The sentences above hold on this run: collapse, rise, settle (where epochs are short enough to show it), and a gap.
+if len(history.test_sparsity) >= 30:
+    assert min(history.test_sparsity[:5]) < untrained_kl / 100, "collapse"
+    assert max(history.test_sparsity[3:30]) > 5 * min(history.test_sparsity[:5]), "rise"
+    assert np.mean(history.test_sparsity[-10:]) < 0.5 * max(history.test_sparsity[3:30]), "settle"
+assert train_metrics["test_mse"] < sparse["test_mse"], "the model fits its training digits better than new ones"
 
 # %% [markdown]
 # ## Diagnose a run that did not learn
@@ -210,25 +254,126 @@ print(f"lr 1e-3, 600 steps: variance explained {slow_metrics['variance_explained
       f"mean ρ̂ {slow_metrics['mean_rho_hat']:.3f}")
 plots.plot_reconstructions(data.test_images, sae_lib.reconstruct(slow, data.test_images[:10])[0], n=10)
 
+# %%
+assert slow_metrics["variance_explained"] < sparse["variance_explained"] - 0.3
+
+# %% [markdown]
+# Most digits come back as the same blurred, 8-like shape. Something in the set-up is wrong, and there are
+# several suspects: the penalty, the size of the code, the optimiser. An experiment tells them apart:
+# keep the model, β and the number of steps and change only the learning rate. The figure shows such a
+# sweep on the offline sample: four learning rates, three seeds each, the same number of steps (in the
+# title), the test reconstruction error after each epoch on a log axis, and the error of predicting the
+# mean training image for every digit (dashed). That many runs are more than this notebook's time allows,
+# so they were run once by `scripts/sweep_learning_rates.py` (the cell prints the command and how long it
+# took) and ship with `sae_lib`; the run above is the sweep's lr = 10⁻³, seed 0, trained again here.
+
+# %%
+sweep = json.loads(sae_lib.checkpoint.verify_asset("lr_sweep.json").read_text())
+lrs = sorted({run["lr"] for run in sweep["runs"]})
+colours = dict(zip(lrs, ["#440154", "#31688e", "#35b779", "#b5a300"]))  # viridis, in order of lr
+print(f"{sweep['command']}\n  {len(sweep['runs']) + len(sweep['long_runs'])} runs in {sweep['seconds']:.0f} s "
+      f"on the machine that built it, {sweep['data']}")
+fig = Figure(figsize=(8, 3.8))
+ax = fig.subplots()
+for run in sweep["runs"]:
+    ax.plot(run["epoch_steps"], run["test_recon"], color=colours[run["lr"]], lw=1.3,
+            label=f"lr {run['lr']:g}" if run["seed"] == 0 else None)
+ax.axhline(sweep["mean_image_test_mse"], color="k", ls="--", lw=1, label="mean image")
+ax.set(yscale="log", xlabel="optimiser step", ylabel="test reconstruction MSE",
+       title=f"Same model, β and {sweep['runs'][0]['steps']} steps; four learning rates, three seeds each")
+ax.legend(title="one line per seed", fontsize=9)
+fig.tight_layout()
+fig
+
 # %% [markdown]
 # ### Exercise 3: what went wrong?
 #
-# Most digits come back as the same blurred 8-like shape. Is the cause `"beta"` (the penalty is too
-# strong), `"optimiser"` (the weights moved too little: learning rate × steps too small) or `"units"`
-# (32 latent units are too few)? Use the evidence: the model above had the same β and the same units.
+# Read the lr = 10⁻³ curves. Is that run `"slow"` (on the same path as the others, behind them: more
+# steps would get it there), `"stuck"` (settled where it is: more steps at this learning rate would not
+# help) or `"unstable"` (its learning rate is too high to settle)?
 
 # %%
 # NBVAL_CHECK_OUTPUT
-answer = None  # your diagnosis: "beta", "optimiser" or "units"
+answer = None  # your diagnosis: "slow", "stuck" or "unstable"
 exercises.check_prediction("why the 1e-3 run did not learn", answer)
 
 # %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
 # NBVAL_CHECK_OUTPUT
-answer = "optimiser"
+# Reference answer, folded so that it does not give the question away: expand the cell to see it.
+answer = "slow"
 exercises.check_prediction("why the 1e-3 run did not learn", answer)
 
+# %% [markdown]
+# The test of "slow": the sweep also trained lr = 10⁻³ for five times the steps. Below, those runs
+# (on their own axis of steps) against lr = 10⁻² for 608 steps:
+
 # %%
-assert slow_metrics["variance_explained"] < sparse["variance_explained"] - 0.3
+def final(runs, lr):
+    """The final test variance explained of each seed's run at `lr`."""
+    return [run["variance_explained"] for run in runs if run["lr"] == lr]
+
+
+fig = Figure(figsize=(8, 3.8))
+ax = fig.subplots()
+for run in sweep["long_runs"]:
+    ax.plot(run["epoch_steps"], run["test_recon"], color=colours[1e-3], lw=1.3,
+            label=f"lr 1e-3, {run['steps']:,} steps" if run["seed"] == 0 else None)
+for run in (r for r in sweep["runs"] if r["lr"] == 1e-2):
+    ax.plot(run["epoch_steps"], run["test_recon"], color=colours[1e-2], lw=1.3,
+            label=f"lr 1e-2, {run['steps']} steps" if run["seed"] == 0 else None)
+ax.axhline(sweep["mean_image_test_mse"], color="k", ls="--", lw=1, label="mean image")
+ax.set(yscale="log", xlabel="optimiser step", ylabel="test reconstruction MSE",
+       title="Given five times the steps, lr 1e-3 gets where lr 1e-2 got (three seeds each)")
+ax.legend(fontsize=9)
+fig.tight_layout()
+print("test variance explained per seed:")
+for label, values in [("lr 1e-3, 608 steps", final(sweep["runs"], 1e-3)),
+                      ("lr 1e-3, 3,008 steps", final(sweep["long_runs"], 1e-3)),
+                      ("lr 1e-2, 608 steps", final(sweep["runs"], 1e-2)),
+                      ("lr 3e-2, 608 steps", final(sweep["runs"], 3e-2))]:
+    print(f"  {label:22} " + "  ".join(f"{v:.3f}" for v in values))
+fig
+
+# %% [markdown]
+# Every run takes the same path. Within about a hundred steps the error falls to about the mean image's:
+# the decoder learns the average digit first, and reconstructions that differ from digit to digit take
+# longer. Then the run leaves that plateau, and the smaller the learning rate, the later: at 10⁻³ it is
+# still leaving it when the steps run out, and with five times the steps it gets as far as 10⁻² got,
+# on every seed. The largest rate, 3·10⁻², leaves the plateau first but ends above 10⁻² on every seed:
+# its steps are too coarse to settle as low. So the textbook learning rate is not wrong, only slow for
+# this budget; at this budget the recipe's 10⁻² ends lowest of the four, on every seed.
+#
+# Nor did the slow run's weights "barely move". Adam moves each weight by about lr per step at most, so
+# 600 steps at 10⁻³ could move it by up to 0.6, far more than the initial weights (the cell prints
+# them); the weights in fact moved much less than that, but still by about their own size. What the
+# slow run lacks is reconstructions that differ from digit to digit: they vary across the test digits
+# much less than the digits themselves do, which is what "close to the mean image" means.
+
+# %%
+torch.manual_seed(TrainConfig().seed)  # train() builds its model under the seed: this is the slow run's start
+start = sae_lib.SparseAutoencoder(SAEConfig())
+w0, w = start.encoder[0].weight, slow.encoder[0].weight.cpu()
+print(f"first encoder layer: initial mean |w| {w0.abs().mean():.4f}; after 600 steps at 1e-3 its mean |change| is "
+      f"{(w - w0).abs().mean():.4f}, and ‖change‖ / ‖initial‖ = {((w - w0).norm() / w0.norm()):.2f}")
+x_test = data.test_images.flatten(1)
+spread = {}
+for name, m in [("lr 1e-3, 600 steps", slow), ("the recipe (lr 1e-2, 3,000 steps)", model)]:
+    spread[name] = (sae_lib.reconstruct(m, data.test_images)[0].cpu().std(dim=0).mean() / x_test.std(dim=0).mean()).item()
+    print(f"{name}: reconstructions vary across test digits {spread[name]:.2f} times as much as the digits do")
+
+# %%
+# The diagnosis holds on every seed of the sweep, not only on the run above.
+assert max(final(sweep["runs"], 1e-3)) < 0.3 < 0.5 < min(final(sweep["runs"], 1e-2)), "1e-3 is behind at 608 steps"
+assert min(final(sweep["long_runs"], 1e-3)) > 0.6, "given five times the steps, 1e-3 learns"
+assert min(final(sweep["long_runs"], 1e-3)) > max(final(sweep["runs"], 1e-2)) - 0.05, "as far as 1e-2 got"
+for seed in range(3):  # at this budget 1e-2 ends lowest of the four on every seed, 3e-2 above it
+    last = {run["lr"]: run["test_recon"][-1] for run in sweep["runs"] if run["seed"] == seed}
+    assert min(last, key=last.get) == 1e-2 and last[3e-2] > last[1e-2], (seed, last)
+for run in sweep["runs"] + sweep["long_runs"]:  # within about a hundred steps, every run is near the mean image
+    early = [v for step, v in zip(run["epoch_steps"], run["test_recon"]) if step <= 100]
+    assert min(abs(v / sweep["mean_image_test_mse"] - 1) for v in early) < 0.1, (run["lr"], run["seed"])
+assert ((w - w0).norm() / w0.norm()) > 0.5 and (w - w0).abs().mean() < 0.1 * 600 * 1e-3, "moved, but far below lr × steps"
+assert spread["lr 1e-3, 600 steps"] < spread["the recipe (lr 1e-2, 3,000 steps)"] - 0.2
 
 # %% [markdown]
 # ## The same model without the penalty
@@ -287,7 +432,9 @@ plots.plot_mean_activation(sae_lib.reconstruct(plain, data.test_images)[1].cpu()
 # reconstructions, code histogram and mean activations; the readout compares it with the mean image
 # and with PCA. Open `sparsity_explorer.ipynb`, or run `widgets.SparsityExplorer(data)` in a cell
 # here (it takes a few seconds to train its starting model). Set β = 0: the code goes dense. Raise
-# β: ρ̂ snaps to ρ. Lower ρ to 0.005: the reconstructions get no better than the mean image.
+# β: ρ̂ snaps to ρ. Lower ρ to 0.005 and compare the readout with the mean image's: 128 steps is a short
+# fine-tune, so what you see there is how far a short run gets at that ρ, not the best that a code so
+# sparse could do.
 
 # %% [markdown]
 # ## Summary
@@ -295,7 +442,10 @@ plots.plot_mean_activation(sae_lib.reconstruct(plain, data.test_images)[1].cpu()
 # * Loss = reconstruction MSE + β Σⱼ KL(ρ ‖ ρ̂ⱼ), with ρ̂ the batch mean of each unit.
 # * Budget training in optimiser steps, with settings that learn: Adam at 10⁻² for 3,000 steps
 #   (`TrainConfig()`), checked by variance explained and by looking at reconstructions.
-# * Reconstructions that all look alike mean the model did not learn; suspect the optimiser first.
+# * One training step is forward, loss, `zero_grad`, `backward`, `step`; `sae_lib.fit` repeats it.
+# * Reconstructions that all look alike mean the model did not learn. Read the loss curve on a log axis
+#   against the mean image's error: a run still falling when it stops is slow (more steps, or a larger
+#   learning rate), not broken: here lr 10⁻³ needs about five times the steps that 10⁻² needs.
 # * β = 0 gives a dense code; β > 0 pulls every unit's mean activation to ρ, here at little cost in MSE.
 #
 # Next, **04 · Testing** measures these models properly on held-out digits, against honest baselines.

@@ -105,11 +105,12 @@ def _clone(value: object) -> object:
 
 
 def _compare(name: str, fn: object, reference: Callable, cases: list[tuple], hint: str, rtol: float = 1e-6,
-             atol: float = 1e-9) -> None:
+             atol: float = 1e-9, diagnose: Callable[..., str | None] | None = None) -> None:
     """Run `fn` and `reference` on each case; PASS when every result matches to rtol/atol.
 
     Never raises on a learner's mistake. A list or NumPy array of numbers where a tensor is expected is
-    converted first (`_converted`)."""
+    converted first (`_converted`). `diagnose(*case, got)` may name a common mistake a wrong result matches;
+    its sentence then replaces the general `hint`."""
     if not callable(fn):
         return _report(name, False, f"expected a function, got {_short(fn)}. {hint}")
     for args in cases:
@@ -125,11 +126,32 @@ def _compare(name: str, fn: object, reference: Callable, cases: list[tuple], hin
             problem = _problem(got, expected)
             if problem is None and not _close(got, expected, rtol, atol):
                 problem = f"for inputs {_short(args)} {_difference(got, expected, rtol, atol)}"
+                named = _diagnosis(diagnose, args, got)
+                if named is not None:
+                    return _report(name, False, f"{problem}: {named}")
         except Exception as error:  # a result of a form no rule above foresaw: still a FAIL, never a crash
             problem = f"could not compare your result ({type(got).__name__}) with the expected one: {error}"
         if problem is not None:
             return _report(name, False, f"{problem}. {hint}")
     _report(name, True)
+
+
+def _diagnosis(diagnose: Callable[..., str | None] | None, args: tuple, got: object) -> str | None:
+    """The common mistake `diagnose` names for this wrong result, or None (also if diagnosing itself fails)."""
+    if diagnose is None:
+        return None
+    try:
+        return diagnose(*args, got)
+    except Exception:  # a diagnosis is a courtesy: a result it cannot read falls back to the general hint
+        return None
+
+
+def _matches(got: object, candidate: object, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
+    """Whether a learner's result equals `candidate` (a common mistake's result): False when it cannot say."""
+    try:
+        return _problem(got, candidate) is None and _close(got, candidate, rtol, atol)
+    except Exception:
+        return False
 
 
 def _difference(got: object, expected: object, rtol: float = 1e-6, atol: float = 1e-9) -> str:
