@@ -11,8 +11,9 @@ from ._checking import PREDICTIONS, _compare
 PREDICTIONS.update({
     "learned→true MMCS against true→learned": (  # notebook 06
         "lower", ("higher", "equal", "lower"),
-        "Only about half the learned atoms can have a true atom of their own; the rest are duplicates (still "
-        "close to a true atom) or junk (close to none), and junk pulls it down."),
+        "True→learned gives each true atom the best of 256 learned atoms. Learned→true averages over all 256 "
+        "learned atoms, each scored by its best true atom: copies of an atom already found score about 1 like the "
+        "original and hold it up, so it is the learned atoms that match no true atom closely that pull it down."),
 })
 
 

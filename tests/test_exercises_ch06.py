@@ -1,0 +1,95 @@
+"""Notebook 06's exercises: unit-norm decoder columns, MMCS, and its predict-first question."""
+
+import numpy as np
+import pytest
+import torch
+
+from sae_lib import exercises as ex
+from sae_lib.metrics import mmcs
+
+
+def todo(*args):
+    raise NotImplementedError
+
+
+RIGHT = {
+    "check_unit_norm_columns": [
+        lambda w: w / w.norm(dim=0, keepdim=True),
+        lambda w: torch.nn.functional.normalize(w, dim=0),
+        lambda w: w / torch.sqrt((w**2).sum(0)),
+        lambda w: torch.as_tensor(w.numpy() / np.linalg.norm(w.numpy(), axis=0)),
+    ],
+    "check_mmcs": [
+        lambda t, lrn: torch.tensor(mmcs(t, lrn)),
+        lambda t, lrn: (torch.nn.functional.normalize(t, dim=1) @ torch.nn.functional.normalize(lrn, dim=1).T)
+        .max(dim=1).values.mean(),
+        lambda t, lrn: torch.nn.functional.cosine_similarity(t[:, None], lrn[None], dim=2).amax(1).mean().item(),
+    ],
+}
+WRONG = {
+    "check_unit_norm_columns": [
+        lambda w: w / w.norm(dim=1, keepdim=True),  # rows, not columns
+        lambda w: w / w.norm(),  # the whole matrix
+        lambda w: w / w.abs().sum(0),  # L1
+    ],
+    "check_mmcs": [
+        lambda t, lrn: (t @ lrn.T).max(dim=1).values.mean(),  # forgets to normalise
+        lambda t, lrn: torch.tensor(mmcs(lrn, t)),  # the other direction
+        lambda t, lrn: (torch.nn.functional.normalize(t, dim=1) @ torch.nn.functional.normalize(lrn, dim=1).T)
+        .abs().max(dim=1).values.mean(),  # |cos|: a sign-flipped atom is not a match
+        lambda t, lrn: (torch.nn.functional.normalize(t, dim=1) @ torch.nn.functional.normalize(lrn, dim=1).T)
+        .mean(),  # mean of all cosines
+    ],
+}
+
+
+@pytest.mark.parametrize("name, i", [(name, i) for name, fns in RIGHT.items() for i in range(len(fns))])
+def test_right_answers_pass_in_their_equivalent_forms(name, i, capsys):
+    getattr(ex, name)(RIGHT[name][i])
+    out = capsys.readouterr().out
+    assert out.startswith("PASS"), out
+
+
+@pytest.mark.parametrize("name, i", [(name, i) for name, fns in WRONG.items() for i in range(len(fns))])
+def test_wrong_answers_fail_with_a_hint(name, i, capsys):
+    getattr(ex, name)(WRONG[name][i])
+    out = capsys.readouterr().out
+    assert out.startswith("FAIL") and len(out.strip().splitlines()) == 1, out
+
+
+@pytest.mark.parametrize("name", sorted(RIGHT))
+def test_unfinished_answers_say_not_implemented(name, capsys):
+    getattr(ex, name)(todo)
+    assert "not implemented yet" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("mistake", [lambda *a: None, lambda *a: [0.5], lambda *a: 1 / 0, lambda *a: torch.zeros(3, 7),
+                                     lambda *a: "0.5", None, lambda *a: a[0].nonexistent()])
+@pytest.mark.parametrize("name", sorted(RIGHT))
+def test_a_learners_crash_or_odd_result_is_a_fail_never_an_exception(name, mistake, capsys):
+    getattr(ex, name)(mistake)
+    out = capsys.readouterr().out
+    assert out.startswith("FAIL") and len(out.strip().splitlines()) == 1, out
+
+
+QUESTION = "learned→true MMCS against true→learned"
+
+
+@pytest.mark.parametrize("answer, verdict", [("lower", "PASS"), ("LOWER ", "PASS"), ("higher", "FAIL"),
+                                             ("equal", "FAIL"), (None, "FAIL"), (0.9, "FAIL")])
+def test_learned_to_true_question(answer, verdict, capsys):
+    ex.check_prediction(QUESTION, answer)
+    out = capsys.readouterr().out
+    assert out.startswith(verdict), out
+    if verdict == "FAIL":
+        assert ex.PREDICTIONS[QUESTION][2] not in out
+
+
+def test_the_explanation_blames_unmatched_atoms_not_duplicates():
+    """Duplicates score ≈ 1 in learned→true and cannot lower it (issue 19); the explanation must say so."""
+    why = ex.PREDICTIONS[QUESTION][2]
+    assert "hold it up" in why and "match no true atom" in why
+    true = torch.eye(4)
+    with_copies = torch.cat([true, true])
+    with_junk = torch.cat([true, torch.ones(4, 4)])
+    assert mmcs(with_copies, true) == pytest.approx(1.0) and mmcs(with_junk, true) < 1.0
