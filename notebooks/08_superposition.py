@@ -133,8 +133,9 @@ plt.show()
 # ones. Not every seed does: some settle in a **local minimum** that keeps a less important feature
 # and drops a more important one, at a higher loss. Each dot below is one seed, its loss relative to
 # the best seed at that sparsity; orange marks a seed that kept feature j but dropped a more important
-# feature i < j. (With the best of only 3 seeds, an earlier version of this notebook showed such a
-# local minimum at S = 0.70 as if it were the model's choice.)
+# feature i < j. The line printed below lists the ten seeds at S = 0.70: those that keep feature 4
+# in place of the more important feature 3 all have a higher loss. With the best of only three seeds,
+# such a local minimum can pass for the model's choice.
 
 # %%
 all_norms = toy.directions.reshape(seeds, len(probabilities), 5, 2).norm(dim=3)  # [seed, sparsity, feature]
@@ -292,8 +293,8 @@ plt.show()
 # Two different things can make a hidden unit look like a mixture of features, and Elhage et al.
 # keep them apart. One is an **unaligned basis**: h = W x has no activation function, so its 10
 # coordinates are not special (there is no *privileged basis*), and even 10 features stored on 10
-# orthogonal directions would show up in each hidden unit as a mixture. A rotation would undo that,
-# and PCA or ICA could find it. The other is **superposition**: there are more features than
+# orthogonal directions would show up in each hidden unit as a mixture. A rotation would undo that
+# (ICA, which looks for independent, non-Gaussian directions, could find it). The other is **superposition**: there are more features than
 # dimensions, so *no* choice of 10 directions gives each feature one of its own. The Welch bound
 # printed above makes that exact: any 40 directions in 10 dimensions have some pair with |cos| of at
 # least that much, whichever basis we read them in. No rotation undoes superposition; a dictionary
