@@ -81,9 +81,18 @@ def test_an_unforeseen_wrong_answer_gets_the_general_hint_without_the_formula(ca
 MISTAKES = {
     "unfinished": (todo, "not implemented yet"),
     "crashes": (lambda *args: args[0].nonexistent(), "AttributeError"),
+    "raises": (lambda *args: 1 / 0, "ZeroDivisionError"),
     "returns None": (lambda *args: None, "returned None"),
     "returns a list": (lambda *args: [0.5], "expected a single real number"),
+    "returns a string": (lambda *args: "0.5", "expected a single real number"),
+    "returns a dict": (lambda *args: {"answer": 0.5}, "expected a single real number"),
+    "returns a tuple": (lambda *args: (0.5, 0.5), "expected a single real number"),
     "returns many numbers": (lambda *args: torch.ones(3), "expected a single number"),
+    "returns a NumPy array of many": (lambda *args: np.array([0.5, 0.25]), "expected a single real number"),
+    "returns a complex number": (lambda *args: 0.5 + 1j, "expected a single real number"),
+    "returns a bool tensor": (lambda *args: torch.tensor(True), "expected a single real number"),
+    "returns NaN": (lambda *args: math.nan, "expected"),
+    "returns a tensor needing grad": (lambda *args: torch.zeros((), requires_grad=True), "expected"),
     "is not a function": (0.5, "expected a function"),
 }
 
