@@ -142,13 +142,18 @@ def plot_mean_activation(z: Tensor, rho: float | None = None, path: str | Path |
 
 def plot_top_activations(features: Tensor, images: Tensor, z: Tensor, units: Sequence[int], k: int = 8,
                          path: str | Path | None = None) -> Figure:
-    """One row per unit: its feature (red adds ink, blue removes it), then the k inputs that activate it most."""
+    """One row per unit: its feature (red adds ink, blue removes it), then the k inputs that activate it most.
+
+    The features share one symmetric colour scale, shown by a colour bar on the right.
+    """
     feature_images, inputs = _as_images(features), _as_images(images)
-    fig = Figure(figsize=(1.1 * (k + 1.3), 1.25 * len(units)))
-    axes = fig.subplots(len(units), k + 1, squeeze=False)
+    units = list(units)
+    lim = max(float(np.abs(feature_images[unit]).max()) for unit in units)
+    fig = Figure(figsize=(1.1 * (k + 1.3) + 0.6, 1.25 * len(units)))
+    grid = fig.add_gridspec(len(units), k + 2, width_ratios=[1] * (k + 1) + [0.12])
+    axes = np.array([[fig.add_subplot(grid[r, c]) for c in range(k + 1)] for r in range(len(units))])
     for row, unit in zip(axes, units):
-        lim = np.abs(feature_images[unit]).max()
-        row[0].imshow(feature_images[unit], cmap="RdBu_r", vmin=-lim, vmax=lim)
+        feature = row[0].imshow(feature_images[unit], cmap="RdBu_r", vmin=-lim, vmax=lim)
         row[0].set_title(f"unit {unit}", fontsize=9)
         values, top = torch.as_tensor(z)[:, unit].detach().cpu().topk(k)
         for ax, i, value in zip(row[1:], top.tolist(), values.tolist()):
@@ -156,6 +161,7 @@ def plot_top_activations(features: Tensor, images: Tensor, z: Tensor, units: Seq
             ax.set_title(f"{value:.2f}", fontsize=9)
     for ax in axes.flat:
         ax.set_axis_off()
+    fig.colorbar(feature, cax=fig.add_subplot(grid[:, -1]), label="feature weight")
     fig.suptitle("each unit's feature, then the test inputs it responds to most (activation above each)", fontsize=9)
     return _finish(fig, path)
 

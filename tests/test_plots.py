@@ -101,3 +101,13 @@ def test_decoder_features_on_one_shared_scale_get_one_colour_bar(tmp_path):
     assert len({ax.images[0].get_clim() for ax in own.axes if ax.images}) == 6
     with pytest.raises(ValueError, match="vmax"):
         plots.plot_decoder_features(features, vmax=0)
+
+
+def test_top_activations_draw_the_features_on_one_scale_with_a_colour_bar(mnist):
+    features = torch.randn(4, 784) * torch.tensor([[1.0], [2.0], [3.0], [4.0]])
+    z = torch.rand(len(mnist.test_images), 4)
+    fig = plots.plot_top_activations(features, mnist.test_images, z, units=[0, 2], k=3)
+    firsts = [ax for ax in fig.axes if ax.get_title().startswith("unit")]
+    limit = features[[0, 2]].abs().max().item()
+    assert len(firsts) == 2 and all(ax.images[0].get_clim() == pytest.approx((-limit, limit)) for ax in firsts)
+    assert fig.axes[-1].get_ylabel() == "feature weight"
