@@ -37,8 +37,6 @@ if "google.colab" in sys.modules:
 
 # %%
 # %matplotlib inline
-import json
-
 import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F
@@ -497,7 +495,7 @@ for name, share in shares.items():
 # `python scripts/sweep_sparsity.py` (its cost is printed below), say the same on every seed:
 
 # %%
-sweep = json.loads(sae_lib.checkpoint.verify_asset("sparsity_sweeps.json").read_text())
+sweep = sae_lib.checkpoint.load_json_asset("sparsity_sweeps.json")  # checksum-verified
 print(f"made by `{sweep['made_by']}` in {sweep['seconds']} s ({sweep['data']}), seeds {sweep['seeds']}")
 runs = {(r["model"], r["seed"]): r for r in sweep["penalties"]}
 print(f"{'':24} {'seed':>4} {'test MSE':>8} {'ρ̂':>6} {'dead units':>10} {'off, pooled':>11} {'median unit near ρ':>18}")

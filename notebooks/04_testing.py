@@ -37,7 +37,6 @@ if "google.colab" in sys.modules:
 # %%
 # %matplotlib inline
 import dataclasses
-import json
 import math
 
 import matplotlib.pyplot as plt
@@ -203,7 +202,7 @@ assert order[0].item() == 1
 # differs between runs; for one seed, β is.
 
 # %%
-sweep_file = json.loads(sae_lib.checkpoint.verify_asset("sparsity_sweeps.json").read_text())
+sweep_file = sae_lib.checkpoint.load_json_asset("sparsity_sweeps.json")  # checksum-verified
 print(f"made by `{sweep_file['made_by']}` in {sweep_file['seconds']} s ({sweep_file['data']}), "
       f"seeds {sweep_file['seeds']}, {sweep_file['steps']['beta']} steps per model")
 runs = sweep_file["beta"]

@@ -14,7 +14,6 @@ records its SHA-256 in checksums.json.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -27,9 +26,6 @@ sys.path.insert(0, str(ROOT))
 from sae_lib import checkpoint, data, metrics  # noqa: E402
 from sae_lib.model import SAEConfig  # noqa: E402
 from sae_lib.training import TrainConfig, train  # noqa: E402
-
-sys.path.insert(0, str(ROOT / "scripts"))
-from train_language_model import ASSETS, update_checksums  # noqa: E402
 
 ASSET = "sparsity_sweeps.json"
 MODEL = SAEConfig(hidden_dims=(), latent_dim=64)
@@ -84,7 +80,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--step-scale", type=float, default=1.0, help="multiply the steps (smoke runs)")
-    parser.add_argument("--out", type=Path, default=ASSETS, help=f"folder for {ASSET} and checksums.json")
+    parser.add_argument("--out", type=Path, default=ROOT / "sae_lib" / "assets",
+                        help=f"folder for {ASSET} and checksums.json")
     args = parser.parse_args()
     if args.step_scale <= 0:
         parser.error(f"--step-scale must be > 0, got {args.step_scale}")
@@ -96,12 +93,7 @@ def main() -> None:
     payload = {"made_by": "python scripts/sweep_sparsity.py" + (" " + " ".join(sys.argv[1:]) if sys.argv[1:] else ""),
                "torch": torch.__version__.split("+")[0], "data": mnist.source, "seconds": round(seconds),
                "seeds": args.seeds, "bands": BANDS, **result}
-    args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / ASSET
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(payload, indent=1) + "\n")
-    tmp.replace(path)  # atomic: an interrupted run never leaves half a file
-    update_checksums(args.out, path.name, checkpoint.file_digest(path))
+    path = checkpoint.write_json_asset(payload, args.out, ASSET)  # atomic, and its checksum recorded
     print(f"{len(result['penalties']) + len(result['beta'])} models in {seconds:.0f} s → {path}")
 
 
