@@ -52,6 +52,7 @@ import numpy as np
 import torch
 from sklearn.decomposition import MiniBatchDictionaryLearning
 from sklearn.exceptions import ConvergenceWarning
+from threadpoolctl import threadpool_limits
 
 import sae_lib
 from sae_lib import exercises
@@ -69,6 +70,7 @@ from sae_lib.neural import (
 
 warnings.filterwarnings("ignore", category=ConvergenceWarning)
 torch.set_num_threads(1)  # one thread: these small models run no slower, and the results repeat exactly
+threadpool_limits(1)  # and one for NumPy and scikit-learn: no threads fighting over cores
 device = sae_lib.default_device()
 print(f"Using device: {device}")
 # The same experiments on seeds 0, 1 and 2, precomputed by scripts/sweep_dictionary.py: comparisons below

@@ -11,9 +11,9 @@ from ._checking import PREDICTIONS, _codes, _compare
 
 PREDICTIONS.update({
     "switching off a digit's strongest unit": (  # notebook 05
-        "part", ("all", "part", "nothing"),
-        "A digit is spread over dozens of active units: switching off the strongest removes a piece of one "
-        "stroke, and the digit stays readable."),
+        "some", ("most", "some", "almost none"),
+        "A digit's code has dozens of active units, and each adds a stroke-shaped piece: the strongest carries "
+        "more than the others, a visible part of one stroke, but the rest still draw a readable digit."),
 })
 
 
@@ -34,10 +34,18 @@ def check_top_digits(fn: Callable) -> None:
 
 
 def check_class_means(fn: Callable) -> None:
-    """fn(z, labels) → [n_classes, units] average code of each class (classes 0 … max label)."""
-    def reference(z, labels):
-        return torch.stack([z[labels == c].mean(dim=0) for c in range(int(labels.max()) + 1)])
+    """fn(z, labels) → [10, units] average code of each digit class 0 … 9.
 
-    labels = torch.arange(50) % 5
-    return _compare("average code per class", fn, reference, [(_codes(13), labels), (_codes(14), labels.flip(0))],
-                   "Select the rows of each class with a boolean mask and average them.")
+    The labels cover all ten digits, in shuffled orders and unequal numbers, so `range(10)` (what the figure
+    above the exercise does) and `range(labels.max() + 1)` are both right, while a sum, a mean over the wrong
+    axis or rows taken in label order are not.
+    """
+    def reference(z, labels):
+        return torch.stack([z[labels == c].mean(dim=0) for c in range(10)])
+
+    g = torch.Generator().manual_seed(19)
+    uneven = torch.cat([torch.arange(10), torch.randint(0, 10, (50,), generator=g)])  # every digit, unevenly
+    cases = [(_codes(13, n=60), uneven[torch.randperm(60, generator=g)]), (_codes(14, n=60), uneven.flip(0))]
+    return _compare("average code per class", fn, reference, cases,
+                   "For each digit c in 0 … 9, select the rows whose label is c with a boolean mask and average them "
+                   "over the rows (dim=0).")
