@@ -416,18 +416,26 @@ assert early_metrics["test_mse"] < 1.25 * plain_metrics["test_mse"], "at equal s
 # %% [markdown]
 # ## How mean activations approach ρ
 #
-# Each bar is one unit's ρ̂ⱼ on the test set; the red line is ρ. The sparse model (first figure)
-# holds its units near the target, though most sit a little above it (the cell prints how many): at
-# β = 5·10⁻³ the penalty trades a small overshoot for reconstruction. The plain one (second, after its
-# shorter run) is far above.
+# Each point is one unit's ρ̂ⱼ on the test set; the dashed line is ρ; the two panels share a log axis.
+# The sparse model (left) holds its units near the target, though most sit a little above it (the cell
+# prints how many): at β = 5·10⁻³ the penalty trades a small overshoot for reconstruction. The plain
+# one (right, after its shorter run) is far above.
 
 # %%
 print(f"units above ρ: {(z.mean(dim=0) > 0.05).sum().item()} of 32; "
       f"largest ρ̂ {z.mean(dim=0).max():.3f}, smallest {z.mean(dim=0).min():.3f}")
-plots.plot_mean_activation(z, rho=0.05)
-
-# %%
-plots.plot_mean_activation(sae_lib.reconstruct(plain, data.test_images)[1].cpu(), rho=0.05)
+fig = Figure(figsize=(10, 3.4))
+axes = fig.subplots(1, 2, sharey=True)
+for ax, (title, codes) in zip(axes, [(f"sparse (β = 5e-3), {history.steps:,} steps", z),
+                                     (f"plain (β = 0), {at_1000.taken_at:,} steps",
+                                      sae_lib.reconstruct(plain, data.test_images)[1].cpu())]):
+    ax.plot(range(codes.shape[1]), codes.mean(dim=0).numpy(), "o", color="tab:blue", ms=5)
+    ax.axhline(0.05, color="tab:red", ls="--", label="target ρ = 0.05")
+    ax.set(yscale="log", ylim=(0.01, 1.5), xlabel="latent unit", title=title)
+axes[0].set_ylabel("mean activation ρ̂ⱼ on the test set")
+axes[0].legend(fontsize=9)
+fig.tight_layout()
+fig
 
 # %% [markdown]
 # ## Try it: ρ and β sliders
