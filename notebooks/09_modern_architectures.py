@@ -123,7 +123,7 @@ exercises.check_topk(my_topk)
 
 # %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
 # NBVAL_CHECK_OUTPUT
-# Reference solution: expand the cell to see it.
+# Reference solution, folded so that it does not give the exercise away: expand the cell to see it.
 def my_topk(pre, k):
     values, indices = pre.topk(k, dim=1)
     return torch.zeros_like(pre).scatter(1, indices, values.relu())
@@ -192,7 +192,7 @@ exercises.check_jumprelu_threshold_gradient(my_threshold_gradient)
 
 # %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
 # NBVAL_CHECK_OUTPUT
-# Reference solution: expand the cell to see it.
+# Reference solution, folded so that it does not give the exercise away: expand the cell to see it.
 def my_threshold_gradient(pre, threshold, bandwidth, grad_output):
     in_window = (((pre - threshold) / bandwidth).abs() < 0.5).to(pre.dtype)  # K((pre − θ)/ε)
     return (grad_output * in_window * (-threshold / bandwidth)).sum(dim=0)

@@ -199,7 +199,7 @@ exercises.check_loss_recovered(my_loss_recovered)
 
 # %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
 # NBVAL_CHECK_OUTPUT
-# Reference solution: expand the cell to see it.
+# Reference solution, folded so that it does not give the exercise away: expand the cell to see it.
 def my_loss_recovered(loss_clean, loss_sae, loss_ablated):
     return (loss_ablated - loss_sae) / (loss_ablated - loss_clean)
 
@@ -398,7 +398,7 @@ answer = None  # "capitals", "lowercase" or "bracket"
 exercises.check_prediction("what latent 950 promotes", answer)
 
 # %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
-# Reference answer: expand the cell to see it.
+# Reference answer, folded so that it does not give the question away: expand the cell to see it.
 exercises.check_prediction("what latent 950 promotes", "capitals")
 
 # %% [markdown]

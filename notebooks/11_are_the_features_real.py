@@ -113,7 +113,7 @@ exercises.check_comment_labels(my_comment_labels)
 
 # %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
 # NBVAL_CHECK_OUTPUT
-# Reference solution: expand the cell to see it.
+# Reference solution, folded so that it does not give the exercise away: expand the cell to see it.
 def my_comment_labels(text):
     line_starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
     marks = [False] * len(text)
@@ -162,7 +162,7 @@ for name, s in scores.items():
 axes[0].set(xlabel="top-50 precision of the best concept", ylabel="density of units",
             title="specificity")
 axes[1].set(xlabel="precision beyond what the characters explain", title="specificity from context")
-axes[1].legend(fontsize=8)
+axes[1].legend(fontsize=9)
 plt.tight_layout()
 plt.show()
 for name, s in scores.items():
@@ -207,7 +207,7 @@ exercises.check_top_precision(my_top_precision)
 
 # %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
 # NBVAL_CHECK_OUTPUT
-# Reference solution: expand the cell to see it.
+# Reference solution, folded so that it does not give the exercise away: expand the cell to see it.
 def my_top_precision(acts, labels, k):
     values, positions = acts.topk(k)
     return labels[positions[values > 0]].float().mean()
@@ -314,7 +314,7 @@ answer = None  # "os", "next" or "newlines"
 exercises.check_prediction("clamping the os latent", answer)
 
 # %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
-# Reference answer: expand the cell to see it.
+# Reference answer, folded so that it does not give the question away: expand the cell to see it.
 exercises.check_prediction("clamping the os latent", "next")
 
 # %%
@@ -380,7 +380,7 @@ axes[0].hist([inside.numpy(), inside_random.numpy()], bins=20, range=(0, 1),
              label=["its own parent", "a random parent"], color=["tab:orange", "tab:gray"])
 axes[0].set(xlabel="share of a child's firings where the parent fires", ylabel="children",
             title="children fire inside their parent")
-axes[0].legend(fontsize=8)
+axes[0].legend(fontsize=9)
 axes[1].hist(overlap.numpy(), bins=20, range=(0, 1), color="tab:blue")
 axes[1].set(xlabel="overlap of two siblings' firings (Jaccard)", ylabel="pairs of siblings",
             title="and on different parts of it")
@@ -431,7 +431,7 @@ my_reason = ""  # why the measurement misses it
 exercises.check_measured_failure(my_latent, scores["SAE latents"].precision, my_reason)
 
 # %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
-# Reference answer: expand the cell to see it. Latents whose top 50 activations all sit on one character
+# Reference answer, folded so that it does not give the question away: expand the cell to see it. Latents whose top 50 activations all sit on one character
 # look tidy on a dashboard; among them, the one our concepts describe worst.
 firing_char = ids[codes.top(K_TOP)[1]]  # [50, latents]: the character at each top activation
 same_char = (firing_char == firing_char.mode(dim=0).values).float().mean(dim=0)
@@ -444,9 +444,9 @@ my_reason = (f"all its top activations sit on {lm.VOCAB[int(firing_char[:, my_la
 exercises.check_measured_failure(my_latent, scores["SAE latents"].precision, my_reason)
 
 # %% [markdown]
-# The reference answer is a lesson about the measurement as much as about the latent: the colon that ends
-# a block header (`if ...:`, `def ...():`) is a clear feature, but not one of our concepts, so its
-# precision is zero. A latent can fail a measurement because it is not interpretable, or because the
+# Whichever latent you picked, the lesson is about the measurement as much as about the latent. Take the
+# reference answer's: the colon that ends a block header (`if ...:`, `def ...():`) is a clear feature, but
+# not one of our concepts, so its precision is zero. A latent can fail a measurement because it is not interpretable, or because the
 # labels do not name what it tracks. Measurements are only as good as their labels; an exact label set
 # that is too small under-counts interpretable latents.
 #
