@@ -51,8 +51,7 @@ from sae_lib import SAEConfig, TrainConfig, exercises, plots
 from sae_lib.checkpoint import verify_asset
 from sae_lib.metrics import roughness
 
-torch.set_num_threads(1)  # one thread: this small model trains no slower, and its results repeat exactly
-threadpool_limits(1)  # and one for NumPy and scikit-learn (PCA, the classifiers): no threads fighting over cores
+threadpool_limits(1, user_api="blas")  # one BLAS thread for NumPy and scikit-learn (PCA, the classifiers)
 device = sae_lib.default_device()
 print(f"Using device: {device}")
 data = sae_lib.load_mnist()

@@ -1,16 +1,16 @@
 """Notebook 05's comparisons on 3 seeds: the UFLDL MNIST autoencoder without and with weight decay (speckle,
 reconstruction, sparsity), and a linear classifier on its codes against one on the pixels.
 
-    python scripts/sweep_weight_decay.py                                  # the shipped sweep (about a minute)
+    python scripts/sweep_weight_decay.py                                  # the shipped sweep (a few minutes)
     python scripts/sweep_weight_decay.py --seeds 0 --step-scale 0.02 --out /tmp   # smoke run
 
 Each model is notebook 05's (784 → 196 → 784, sigmoid code, ρ = 0.1, β = 3 · 2/784, 1,500 Adam steps)
-trained with the seed on one CPU thread, as the notebook does, so its live seed-0 model reproduces the
-seed-0 row. The classifiers are scikit-learn's LogisticRegression (C = 1) fitted on the same labelled
-training digits for codes and pixels (drawn with the seed) and scored on the test split; `tuned` rows pick
-C from 0.1, 1, 10 by 3-fold cross-validation on the labelled digits alone. Writes the scores and the first
-16 features of the seed-0 weight-decay model to assets/weight_decay_sweep.json atomically and records its
-SHA-256 in checksums.json.
+trained with the seed on one CPU thread (deterministic); the notebook's live seed-0 model, trained on the
+machine's default threads, reproduces the seed-0 row. The classifiers are scikit-learn's
+LogisticRegression (C = 1) fitted on the same labelled training digits for codes and pixels (drawn with
+the seed) and scored on the test split; `tuned` rows pick C from 0.1, 1, 10 by 3-fold cross-validation
+on the labelled digits alone. Writes the scores and the first 16 features of the seed-0 weight-decay
+model to assets/weight_decay_sweep.json atomically and records its SHA-256 in checksums.json.
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.step_scale <= 0:
         parser.error(f"--step-scale must be > 0, got {args.step_scale}")
-    torch.set_num_threads(1)  # one thread: deterministic, and what the notebook uses
+    torch.set_num_threads(1)  # one thread: deterministic
     data = sae_lib.load_mnist()
     start = time.perf_counter()
     rows = [row for seed in args.seeds for row in sweep_seed(data, seed, args.step_scale)]
