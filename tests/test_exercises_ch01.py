@@ -1,7 +1,7 @@
 """Notebook 01's predict-first questions are right about the KL curve and judge answers fairly, and
 metrics.band_shares (its per-unit picture of the loophole) counts what it says.
 
-check_kl and check_kl_gradient are tested in test_exercises.py."""
+check_kl and check_kl_gradient: their named mistakes here, their shared cases (stable ε, bad answers) in test_exercises.py."""
 
 import math
 
@@ -73,3 +73,42 @@ def test_band_shares_refuse_edges_that_are_not_increasing(edges):
 def test_band_shares_refuse_a_code_that_is_not_inputs_by_units():
     with pytest.raises(ValueError, match="2-D"):
         band_shares(torch.rand(5), (0.0, 1.0))
+
+
+_KL_MISTAKES = {
+    "only the first term": lambda rho, q: (rho * torch.log(rho / q)).sum(),
+    "the mean over units": lambda rho, q: (rho * torch.log(rho / q) + (1 - rho) * torch.log((1 - rho) / (1 - q))).mean(),
+    "arguments are swapped": lambda rho, q: (q * torch.log(q / rho) + (1 - q) * torch.log((1 - q) / (1 - rho))).sum(),
+    "log base 10": lambda rho, q: (rho * torch.log10(rho / q) + (1 - rho) * torch.log10((1 - rho) / (1 - q))).sum(),
+}
+
+
+@pytest.mark.parametrize("named", sorted(_KL_MISTAKES))
+def test_check_kl_names_the_common_mistake_without_giving_the_formula(capsys, named):
+    ex.check_kl(_KL_MISTAKES[named])
+    out = capsys.readouterr().out
+    assert out.startswith("FAIL") and named in out and "log((1−ρ)" not in out
+
+
+def _gradient(rho, q, beta):
+    return beta * (-rho / q + (1 - rho) / (1 - q))
+
+
+_GRADIENT_MISTAKES = {
+    "β is missing": lambda rho, q, beta: _gradient(rho, q, 1.0),
+    "the sign is flipped": lambda rho, q, beta: -_gradient(rho, q, beta),
+    "only the first term": lambda rho, q, beta: beta * (-rho / q),
+    "the second term's sign": lambda rho, q, beta: beta * (-rho / q - (1 - rho) / (1 - q)),
+}
+
+
+@pytest.mark.parametrize("named", sorted(_GRADIENT_MISTAKES))
+def test_check_kl_gradient_names_the_common_mistake(capsys, named):
+    ex.check_kl_gradient(_GRADIENT_MISTAKES[named])
+    out = capsys.readouterr().out
+    assert out.startswith("FAIL") and named in out
+
+
+def test_check_kl_gradient_accepts_a_stable_epsilon(capsys):
+    ex.check_kl_gradient(lambda rho, q, beta: beta * (-rho / (q + 1e-6) + (1 - rho) / (1 - q + 1e-6)))
+    assert capsys.readouterr().out.startswith("PASS")

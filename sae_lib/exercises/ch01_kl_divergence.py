@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import torch
 
 from ..penalties import kl_divergence, kl_gradient
-from ._checking import PREDICTIONS, _compare
+from ._checking import PREDICTIONS, _compare, _matches
 
 CASES_RHO = [(0.05, [0.05, 0.2, 0.01]), (0.1, [0.5, 0.9]), (0.3, [0.3, 0.31, 0.02, 0.7])]
 
@@ -31,16 +32,45 @@ __all__ = ["check_kl", "check_kl_gradient"]
 RTOL, GRADIENT_ATOL = 1e-3, 1e-4
 
 
+def _kl_terms(rho: float, q: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The two terms of KL(ρ ‖ ρ̂_j), per unit."""
+    return rho * torch.log(rho / q), (1 - rho) * torch.log((1 - rho) / (1 - q))
+
+
+def _kl_mistake(rho: float, q: torch.Tensor, got: object) -> str | None:
+    """The common mistake a wrong KL matches, in words, or None."""
+    first, second = _kl_terms(rho, q)
+    swapped = (q * torch.log(q / rho) + (1 - q) * torch.log((1 - q) / (1 - rho))).sum()
+    mistakes = [(first.sum(), "only the first term: a unit that fires too often must cost something too"),
+                ((first + second).mean(), "that is the mean over units; the penalty sums them"),
+                (swapped, "the arguments are swapped: it is KL(ρ ‖ ρ̂), with ρ the target, weighting the logs"),
+                ((first + second).sum() / math.log(10), "log base 10: use the natural log (torch.log)"),
+                ((first + second).sum() / math.log(2), "log base 2: use the natural log (torch.log)")]
+    return next((why for value, why in mistakes if _matches(got, value, RTOL)), None)
+
+
+def _gradient_mistake(rho: float, q: torch.Tensor, beta: float, got: object) -> str | None:
+    """The common mistake a wrong KL gradient matches, in words, or None."""
+    down, up = -rho / q, (1 - rho) / (1 - q)
+    mistakes = [((down + up), "β is missing: the gradient of β·KL is β times the gradient of KL"),
+                (-beta * (down + up), "the sign is flipped: the derivative of log(1/ρ̂) is −1/ρ̂"),
+                (beta * down, "only the first term's derivative: the second term depends on ρ̂ too"),
+                (beta * (down - up), "the second term's sign: d/dρ̂ of log(1/(1−ρ̂)) is +1/(1−ρ̂)")]
+    return next((why for value, why in mistakes if _matches(got, value, RTOL, GRADIENT_ATOL)), None)
+
+
 def check_kl(fn: Callable) -> None:
     """fn(rho, rho_hat) → Σ_j KL(ρ ‖ ρ̂_j) for a 1-D tensor rho_hat (an ε ≤ 1e-6 inside the logs is fine)."""
     cases = [(rho, torch.tensor(q, dtype=torch.float64)) for rho, q in CASES_RHO]
     return _compare("KL divergence", fn, kl_divergence, cases,
-                   "Sum ρ·log(ρ/ρ̂) + (1−ρ)·log((1−ρ)/(1−ρ̂)) over the units.", rtol=RTOL)
+                    "Check the formula above term by term: two terms per unit, then one number for the layer.",
+                    rtol=RTOL, diagnose=_kl_mistake)
 
 
 def check_kl_gradient(fn: Callable) -> None:
     """fn(rho, rho_hat, beta) → ∂(β·KL)/∂ρ̂_j for each unit (an ε ≤ 1e-6 in the denominators is fine)."""
     cases = [(rho, torch.tensor(q, dtype=torch.float64), beta) for (rho, q), beta in zip(CASES_RHO, [1.0, 5e-3, 3.0])]
     return _compare("KL gradient", fn, kl_gradient, cases,
-                   "Differentiate each term: d/dq [ρ log(ρ/q)] = −ρ/q and d/dq [(1−ρ) log((1−ρ)/(1−q))] = (1−ρ)/(1−q).",
-                   rtol=RTOL, atol=GRADIENT_ATOL)
+                    "Differentiate each of the two terms with respect to ρ̂_j (the sum over units drops out: ρ̂_j "
+                    "appears in one unit's terms only), then multiply by β.",
+                    rtol=RTOL, atol=GRADIENT_ATOL, diagnose=_gradient_mistake)
