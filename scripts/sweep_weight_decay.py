@@ -94,7 +94,7 @@ def main() -> None:
     if args.step_scale <= 0:
         parser.error(f"--step-scale must be > 0, got {args.step_scale}")
     torch.set_num_threads(1)  # one thread: deterministic
-    data = sae_lib.load_mnist()
+    data = sae_lib.data.load_offline_mnist()  # what notebook 05 uses on every machine
     start = time.perf_counter()
     rows = [row for seed in args.seeds for row in sweep_seed(data, seed, args.step_scale)]
     seconds = time.perf_counter() - start
