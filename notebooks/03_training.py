@@ -39,7 +39,6 @@ if "google.colab" in sys.modules:
 # %%
 # %matplotlib inline
 import dataclasses
-import json
 import math
 
 import numpy as np
@@ -271,7 +270,7 @@ assert slow_metrics["variance_explained"] < sparse["variance_explained"] - 0.3
 # seed 0, trained again here (a cell below checks that they agree).
 
 # %%
-sweep = json.loads(sae_lib.checkpoint.verify_asset("lr_sweep.json").read_text())
+sweep = sae_lib.checkpoint.load_json_asset("lr_sweep.json")
 lrs = sorted({run["lr"] for run in sweep["runs"]})
 colours = dict(zip(lrs, ["#440154", "#31688e", "#35b779", "#b5a300"]))  # viridis, in order of lr
 print(f"{sweep['command']}\n  {len(sweep['runs']) + len(sweep['long_runs'])} runs in {sweep['seconds']:.0f} s "

@@ -37,7 +37,6 @@ if "google.colab" in sys.modules:
 
 # %%
 # %matplotlib inline
-import json
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -48,7 +47,7 @@ from threadpoolctl import threadpool_limits
 
 import sae_lib
 from sae_lib import SAEConfig, TrainConfig, exercises, plots
-from sae_lib.checkpoint import verify_asset
+from sae_lib.checkpoint import load_json_asset
 from sae_lib.metrics import roughness
 
 threadpool_limits(1, user_api="blas")  # one BLAS thread for NumPy and scikit-learn (PCA, the classifiers)
@@ -61,7 +60,7 @@ print(f"MNIST sample: {len(data.train_images):,} training and {len(data.test_ima
 # Weight decay and the classifier comparison on seeds 0, 1 and 2, precomputed by
 # scripts/sweep_weight_decay.py: those comparisons are asserted on every seed, and the model trained
 # below must reproduce the seed-0 row.
-sweep = json.loads(verify_asset("weight_decay_sweep.json").read_text())
+sweep = load_json_asset("weight_decay_sweep.json")
 print(f"sweep: {len(sweep['rows'])} models, made by `{sweep['made_by']}` in {sweep['seconds']} s on one thread")
 
 # %% [markdown]

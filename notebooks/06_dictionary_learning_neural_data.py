@@ -43,7 +43,6 @@ if "google.colab" in sys.modules:
 
 # %%
 # %matplotlib inline
-import json
 import time
 import warnings
 
@@ -56,7 +55,7 @@ from threadpoolctl import threadpool_limits
 
 import sae_lib
 from sae_lib import exercises
-from sae_lib.checkpoint import verify_asset
+from sae_lib.checkpoint import load_json_asset
 from sae_lib.metrics import assign_atoms
 from sae_lib.neural import (
     Standardizer,
@@ -75,7 +74,7 @@ device = sae_lib.default_device()
 print(f"Using device: {device}")
 # The same experiments on seeds 0, 1 and 2, precomputed by scripts/sweep_dictionary.py: comparisons below
 # are asserted on every seed, and this notebook's live seed-0 run must reproduce the seed-0 row.
-sweep = json.loads(verify_asset("dictionary_sweep.json").read_text())
+sweep = load_json_asset("dictionary_sweep.json")
 seed_rows = sweep["rows"]
 print(f"sweep: seeds {[r['seed'] for r in seed_rows]}, made by `{sweep['made_by']}` in {sweep['seconds']} s on one thread")
 

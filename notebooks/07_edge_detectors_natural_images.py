@@ -42,7 +42,6 @@ if "google.colab" in sys.modules:
 
 # %%
 # %matplotlib inline
-import json
 import math
 
 import matplotlib.pyplot as plt
@@ -51,7 +50,7 @@ import torch
 
 import sae_lib
 from sae_lib import SAEConfig, TrainConfig, exercises
-from sae_lib.checkpoint import verify_asset
+from sae_lib.checkpoint import load_json_asset
 from sae_lib.data import NATURAL_IMAGES, natural_images, pca_whiten, sample_patches, zca_whiten
 from sae_lib.metrics import orientation_selectivity, preferred_orientation, spatial_extent
 from sae_lib.plots import plot_filters
@@ -356,7 +355,7 @@ assert osi.median() >= 0.6
 # 0°, 30°, …, 150°.
 
 # %%
-sweep = json.loads(verify_asset("edge_detector_sweep.json").read_text())
+sweep = load_json_asset("edge_detector_sweep.json")
 best_white = sweep["best"]["whitened"]
 assert (best_white["lr"], best_white["beta_ufldl"]) == (0.1, beta_ufldl)  # the live run uses the sweep's best setting
 white_runs = [r for r in sweep["runs"] if r["input"] == "whitened" and r["lr"] == 0.1 and r["beta_ufldl"] == beta_ufldl]

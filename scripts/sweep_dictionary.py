@@ -12,7 +12,6 @@ the scores (no weights) to assets/dictionary_sweep.json atomically and records i
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 import warnings
@@ -35,8 +34,7 @@ from sae_lib.neural import (  # noqa: E402
     to_samples,
 )
 
-sys.path.insert(0, str(ROOT / "scripts"))
-from train_language_model import ASSETS, update_checksums  # noqa: E402
+ASSETS = ROOT / "sae_lib" / "assets"
 
 ASSET = "dictionary_sweep.json"
 RECORDING = dict(n_neurons=64, n_atoms=128, n_time=50, n_presentations=100, active=5)
@@ -115,12 +113,7 @@ def main() -> None:
                "torch": torch.__version__.split("+")[0], "seconds": round(seconds), "recording": RECORDING,
                "main": MAIN, "quick": QUICK, "lambdas": LAMBDAS, "sizes": SIZES, "size_lambda": SIZE_LAMBDA,
                "match": MATCH, "step_scale": args.step_scale, "rows": rows}
-    args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / ASSET
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(payload, indent=1) + "\n")
-    tmp.replace(path)  # atomic: an interrupted run never leaves half a file
-    update_checksums(args.out, path.name, checkpoint.file_digest(path))
+    path = checkpoint.write_json_asset(payload, args.out, ASSET)
     print(f"{len(rows)} seeds in {seconds:.0f} s → {path}")
 
 

@@ -15,7 +15,6 @@ one with the highest mean selectivity over the seeds: the raw patches get every 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -31,8 +30,7 @@ from sae_lib.metrics import orientation_selectivity, preferred_orientation, spat
 from sae_lib.model import SAEConfig  # noqa: E402
 from sae_lib.training import TrainConfig, fit, train  # noqa: E402
 
-sys.path.insert(0, str(ROOT / "scripts"))
-from train_language_model import ASSETS, update_checksums  # noqa: E402
+ASSETS = ROOT / "sae_lib" / "assets"
 
 NAME = "edge_detector_sweep.json"
 #: The notebook's data and model: 8 × 8 patches of the photographs averaged over 2 × 2 blocks, ZCA with ε = 0.03.
@@ -101,10 +99,7 @@ def main() -> None:
                           "lambda_ufldl": LAMBDA_UFLDL, "steps": args.steps, "settle_steps": args.settle_steps,
                           "lrs": args.lrs, "betas_ufldl": args.betas, "seeds": args.seeds},
              "best": best, "runs": runs}
-    args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / NAME
-    path.write_text(json.dumps(sweep, indent=1) + "\n")
-    update_checksums(args.out, NAME, checkpoint.file_digest(path))
+    path = checkpoint.write_json_asset(sweep, args.out, NAME)
     print(f"{len(runs)} runs in {seconds:.0f} s → {path}")
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import sys
 import time
 from pathlib import Path
@@ -31,8 +30,7 @@ from sae_lib.data import load_offline_mnist  # noqa: E402
 from sae_lib.model import SAEConfig  # noqa: E402
 from sae_lib.training import TrainConfig, train  # noqa: E402
 
-sys.path.insert(0, str(ROOT / "scripts"))
-from train_language_model import ASSETS, update_checksums  # noqa: E402
+ASSETS = ROOT / "sae_lib" / "assets"
 
 FILE = "lr_sweep.json"
 LRS = (1e-3, 3e-3, 1e-2, 3e-2)
@@ -88,10 +86,7 @@ def main() -> None:
         "seconds": round(time.perf_counter() - start, 1), "torch": torch.__version__,
         "runs": runs, "long_runs": long_runs,
     }
-    args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / FILE
-    path.write_text(json.dumps(result, indent=1) + "\n")
-    update_checksums(args.out, FILE, checkpoint.file_digest(path))
+    path = checkpoint.write_json_asset(result, args.out, FILE)
     print(f"wrote {path} ({path.stat().st_size:,} bytes) in {result['seconds']:.0f} s")
 
 

@@ -16,7 +16,6 @@ model to assets/weight_decay_sweep.json atomically and records its SHA-256 in ch
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -31,8 +30,7 @@ import sae_lib  # noqa: E402
 from sae_lib import SAEConfig, TrainConfig, checkpoint  # noqa: E402
 from sae_lib.metrics import roughness  # noqa: E402
 
-sys.path.insert(0, str(ROOT / "scripts"))
-from train_language_model import ASSETS, update_checksums  # noqa: E402
+ASSETS = ROOT / "sae_lib" / "assets"
 
 ASSET = "weight_decay_sweep.json"
 BETA = 3 * 2 / 784  # UFLDL's β = 3 on ½ Σ_d (x_d − x̂_d)², rescaled to a mean over 784 pixels
@@ -103,12 +101,7 @@ def main() -> None:
                "train_images": len(data.train_images),
                "beta": BETA, "weight_decay": WEIGHT_DECAY, "steps": max(1, round(STEPS * args.step_scale)),
                "labelled": LABELLED, "rows": rows}
-    args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / ASSET
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(payload, indent=1) + "\n")
-    tmp.replace(path)  # atomic: an interrupted run never leaves half a file
-    update_checksums(args.out, path.name, checkpoint.file_digest(path))
+    path = checkpoint.write_json_asset(payload, args.out, ASSET)
     print(f"{len(rows)} models in {seconds:.0f} s → {path}")
 
 

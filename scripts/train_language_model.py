@@ -10,7 +10,6 @@ stores both in the file's metadata, and records the file's SHA-256 in checksums.
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import sys
 import time
@@ -21,19 +20,10 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from sae_lib import checkpoint  # noqa: E402
 from sae_lib import language_model as lm  # noqa: E402
 
 ASSETS = ROOT / "sae_lib" / "assets"
-
-
-def update_checksums(folder: Path, name: str, digest: str) -> None:
-    """Record `digest` for `name` in folder/checksums.json (written atomically)."""
-    path = folder / "checksums.json"
-    sums = json.loads(path.read_text()) if path.exists() else {}
-    sums[name] = digest
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(dict(sorted(sums.items())), indent=2) + "\n")
-    tmp.replace(path)
 
 
 def main() -> None:
@@ -57,7 +47,7 @@ def main() -> None:
                 torch=str(torch.__version__), machine=platform.machine(), threads=torch.get_num_threads())
     args.out.mkdir(parents=True, exist_ok=True)
     digest = lm.save_pretrained(model, args.out / lm.PRETRAINED_FILE, meta)
-    update_checksums(args.out, lm.PRETRAINED_FILE, digest)
+    checkpoint.record_checksum(args.out, lm.PRETRAINED_FILE)
     print(f"wrote {args.out / lm.PRETRAINED_FILE} (SHA-256 {digest})")
 
 

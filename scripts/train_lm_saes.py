@@ -32,7 +32,7 @@ from sae_lib.model import SAEConfig, SparseAutoencoder  # noqa: E402
 from sae_lib.training import History, TrainConfig, fit  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "scripts"))
-from train_language_model import ASSETS, update_checksums  # noqa: E402
+from train_language_model import ASSETS  # noqa: E402
 
 #: What the shipped SAEs are: file name → (the transformer whose neurons it reads, SAEConfig, TrainConfig).
 #: Every SAE reads block 0's 512 neurons.
@@ -81,7 +81,7 @@ def main() -> None:
         torch.manual_seed(RANDOM_LM_SEED)
         digest = language_model.save_pretrained(language_model.CharTransformer(), random_path,
                                                 dict(held_out_loss=None, seed=RANDOM_LM_SEED, trained_steps=0))
-        update_checksums(args.out, RANDOM_LM_FILE, digest)
+        checkpoint.record_checksum(args.out, RANDOM_LM_FILE)
     data: dict[str, tuple] = {}
     for name in args.only or SAES:
         lm_file, model_config, config = SAES[name]
@@ -107,7 +107,7 @@ def main() -> None:
                     torch=str(torch.__version__))
         path = checkpoint.save(sae, args.out / name, meta, dtype=torch.float16)
         digest = checkpoint.file_digest(path)
-        update_checksums(args.out, name, digest)
+        checkpoint.record_checksum(args.out, name)
         print(f"wrote {path} (SHA-256 {digest})")
 
 
