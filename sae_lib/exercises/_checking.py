@@ -105,12 +105,14 @@ def _clone(value: object) -> object:
 
 
 def _compare(name: str, fn: object, reference: Callable, cases: list[tuple], hint: str, rtol: float = 1e-6,
-             atol: float = 1e-9, diagnose: Callable[..., str | None] | None = None) -> None:
+             atol: float = 1e-9, diagnose: Callable[..., str | None] | None = None,
+             also_right: Callable | None = None) -> None:
     """Run `fn` and `reference` on each case; PASS when every result matches to rtol/atol.
 
     Never raises on a learner's mistake. A list or NumPy array of numbers where a tensor is expected is
     converted first (`_converted`). `diagnose(*case, got)` may name a common mistake a wrong result matches;
-    its sentence then replaces the general `hint`."""
+    its sentence then replaces the general `hint`. `also_right(*case)` is a second correct answer where a
+    convention differs (a covariance over n − 1 instead of n)."""
     if not callable(fn):
         return _report(name, False, f"expected a function, got {_short(fn)}. {hint}")
     for args in cases:
@@ -124,7 +126,8 @@ def _compare(name: str, fn: object, reference: Callable, cases: list[tuple], hin
         try:
             got = _converted(got, expected)
             problem = _problem(got, expected)
-            if problem is None and not _close(got, expected, rtol, atol):
+            if problem is None and not _close(got, expected, rtol, atol) and not (
+                    also_right is not None and _close(got, also_right(*args), rtol, atol)):
                 problem = f"for inputs {_short(args)} {_difference(got, expected, rtol, atol)}"
                 named = _diagnosis(diagnose, args, got)
                 if named is not None:

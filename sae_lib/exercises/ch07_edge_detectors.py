@@ -8,17 +8,7 @@ from collections.abc import Callable
 import torch
 
 from ..data import zca_whiten
-from ._checking import (
-    PREDICTIONS,
-    _clone,
-    _close,
-    _converted,
-    _difference,
-    _problem,
-    _report,
-    _short,
-    check_prediction,
-)
+from ._checking import PREDICTIONS, _compare, check_prediction
 
 PREDICTIONS.update({
     "without whitening": (  # notebook 07
@@ -44,31 +34,13 @@ def check_zca(fn: Callable) -> None:
     """fn(x, epsilon) → ZCA-whitened x: U diag(1/√(λ + ε)) Uᵀ (x − mean), with the covariance over n or n − 1."""
     name, hint = "ZCA whitening", ("Subtract each column's mean, take C = xᵀx / n (or / (n − 1): both are accepted), "
                                    "eigh(C) → λ, U, then multiply by U diag(1/√(λ + ε)) Uᵀ.")
-    if not callable(fn):
-        return _report(name, False, f"expected a function, got {_short(fn)}. {hint}")
     g = torch.Generator().manual_seed(17)
     mixed = torch.randn(200, 5, generator=g, dtype=torch.float64) @ torch.randn(5, 5, generator=g, dtype=torch.float64)
     scales = torch.tensor([1.0, 4.0, 0.2], dtype=torch.float64)
     shifted = torch.rand(50, 3, generator=g, dtype=torch.float64) * scales + 2.0  # off-centre: centring matters
-    for args in [(mixed, 0.0), (mixed, 0.5), (shifted, 0.01)]:
-        try:
-            got = fn(*[_clone(a) for a in args])
-        except NotImplementedError:
-            return _report(name, False, "not implemented yet. " + hint)
-        except Exception as error:  # the learner's code may fail in any way: say how
-            return _report(name, False, f"{type(error).__name__}: {error}. {hint}")
-        expected = zca_whiten(*args)
-        try:
-            got = _converted(got, expected)  # a NumPy array or a list of rows is a fair answer
-            problem = _problem(got, expected)
-            # either covariance convention is right; with ε = 0 they differ by the factor √((n − 1)/n)
-            if problem is None and not any(_close(got, ref) for ref in (expected, _zca_over_n_minus_1(*args))):
-                problem = f"for inputs {_short(args)} {_difference(got, expected)}"
-        except Exception as error:  # a result of a form no rule above foresaw: still a FAIL, never a crash
-            problem = f"could not compare your result ({type(got).__name__}) with the expected one: {error}"
-        if problem is not None:
-            return _report(name, False, f"{problem}. {hint}")
-    _report(name, True)
+    # either covariance convention is right; with ε = 0 they differ by the factor √((n − 1)/n)
+    return _compare(name, fn, zca_whiten, [(mixed, 0.0), (mixed, 0.5), (shifted, 0.01)], hint,
+                    also_right=_zca_over_n_minus_1)
 
 
 def check_without_whitening(answer: object) -> None:
