@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from _browser import ROOT, free_port, launch_chromium, require_chromium, serving
+from _browser import ROOT, chromium_browser, free_port, require_chromium, serving
 
 pytestmark = pytest.mark.slow  # see pyproject.toml markers
 
@@ -82,12 +82,8 @@ def served(site):
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_playwright() as p:
-        chromium = launch_chromium(p)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with chromium_browser(sync_playwright) as chromium:
+        yield chromium
 
 
 @pytest.fixture()

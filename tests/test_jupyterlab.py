@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from _browser import ROOT, free_port, launch_chromium, require_chromium, serving
+from _browser import ROOT, chromium_browser, free_port, require_chromium, serving
 
 pytestmark = pytest.mark.slow
 sync_playwright = require_chromium()
@@ -149,12 +149,8 @@ def lab(tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser():
     """One headless Chromium for every notebook."""
-    with sync_playwright() as p:
-        chromium = launch_chromium(p)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with chromium_browser(sync_playwright) as chromium:
+        yield chromium
 
 
 def api(lab: Lab, method: str, path: str) -> object:
