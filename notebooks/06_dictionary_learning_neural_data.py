@@ -143,11 +143,9 @@ exercises.check_unit_norm_columns(my_unit_norm_columns)
 #
 # **MMCS** (mean max cosine similarity) asks, for each true atom, how close the best-matching
 # learned atom is (cosine similarity), and averages over the true atoms: 1 means every true
-# pattern was found. That is *recall* only. Swapping the arguments asks the reverse question, for
-# each learned atom, how close the best true atom is: it exposes learned atoms that match no true
-# atom. It does **not** expose duplicates: a second copy of a found atom has cosine ≈ 1 with it,
-# just like the first, so copies raise both scores. Counting duplicates needs a one-to-one matching
-# (below).
+# pattern was found. That is *recall* only. Swapping the arguments asks the reverse question: for
+# each learned atom, how close is the best true atom? (What that reverse score can and cannot see comes
+# after a prediction below.)
 #
 # ### Exercise 2: MMCS
 #
@@ -175,8 +173,8 @@ exercises.check_mmcs(my_mmcs)
 # %% [markdown]
 # ## Learning the dictionary
 #
-# We train for 1,500 Adam steps (learning rate 2e-3) on batches of 128 samples, and score with the
-# library's `mmcs` (the function you just wrote).
+# We train for about 1,500 Adam steps (learning rate 2e-3, batches of 128 samples; rounded up to whole
+# passes over the data, as printed) and score with the library's `mmcs` (the function you just wrote).
 
 # %%
 model, history = learn_dictionary(x, n_latents=256, l1_lambda=0.02, steps=1500, device=device)
@@ -203,6 +201,10 @@ answer = "lower"
 exercises.check_prediction("learned→true MMCS against true→learned", answer)
 
 # %% [markdown]
+# The reverse score exposes learned atoms that match no true atom: they pull it down. It does **not**
+# expose duplicates: a second copy of a found atom has cosine ≈ 1 with it, just like the first, so
+# copies raise both scores. Counting duplicates needs a one-to-one matching.
+#
 # ## What the 256 learned atoms are
 #
 # MMCS cannot count duplicates, so we count them directly, in three ways:
@@ -322,8 +324,9 @@ for curve in [scores] + [row["l1_sweep"] for row in seed_rows]:
 #
 # A bigger dictionary gives more chances to find every atom, but with 128 true patterns the extra
 # units have little to represent. Under a strong L1 push (λ = 0.05 here) and these short runs, few
-# of them become clean copies of a true atom: most match no true atom (cosine ≤ 0.9), and a share
-# that grows with the dictionary never switches on at all: **dead units**. They cost compute and
+# of them become clean copies of a true atom: the share that matches no true atom (cosine ≤ 0.9) grows
+# with the dictionary (printed below; at 512 it is most of them), and so does the share that never
+# switches on at all: **dead units**. They cost compute and
 # learn nothing; modern SAEs resample them (notebook 08). The bars are this run; the dots are the
 # sweep's three seeds.
 
@@ -351,6 +354,8 @@ assert abs(dead[2] - seed_rows[0]["size_sweep"][2]["dead"] / 512) < 0.02, "the l
 for row in seed_rows:
     seed_dead = [r["dead"] for r in row["size_sweep"]]
     assert seed_dead[0] <= seed_dead[1] <= seed_dead[2] and seed_dead[2] > 0, "dead units grow, on every seed"
+    shares = [r["unmatched"] / size for r, size in zip(row["size_sweep"], sizes)]
+    assert shares[0] < shares[1] < shares[2], "the share matching no true atom grows with size, on every seed"
     big = row["size_sweep"][2]
     assert big["unmatched"] > big["matched"], "at 512, most units match no true atom"
 
@@ -389,9 +394,10 @@ print("sweep, seeds 0-2 (true→learned / learned→true):  scikit-learn " +
 
 # %% [markdown]
 # On the same data the two recover every true atom one to one and reach about the same true→learned
-# MMCS, on every seed of the sweep. The second and fourth columns differ: more of scikit-learn's atoms
-# match no true atom closely (after a single pass it has had fewer updates), so its learned→true
-# score is lower. The seconds depend on the machine and on what else it is doing, so
+# MMCS, on every seed of the sweep. The learned→true and "match none" columns differ: more of
+# scikit-learn's atoms match no true atom closely, so its learned→true score is lower. (A likely reason:
+# in one pass over the data it makes fewer updates than the SAE's steps; its `max_iter` is the
+# experiment to try.) The seconds depend on the machine and on what else it is doing, so
 # one run at this small size says little about speed; `benchmarks/neural_dictionary.py` measures the
 # time to equal MMCS on a larger problem (README). What does not depend on the machine: once trained,
 # the SAE codes a new sample with one matrix product, where scikit-learn solves a lasso per sample.
