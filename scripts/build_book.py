@@ -169,6 +169,8 @@ def book_notebook(path: Path, repository: str) -> nbformat.NotebookNode:
             cell.metadata["tags"] = [*tags(cell), "hide-cell"]
             cell.metadata["mystnb"] = {"code_prompt_show": "Show the reference solution",
                                        "code_prompt_hide": "Hide the reference solution"}
+        if cell.cell_type == "code":  # nbval's markers are for the tests, not for a reader of the book
+            cell.source = "\n".join(line for line in cell.source.splitlines() if not line.startswith("# NBVAL_"))
         for output in cell.get("outputs", []):
             data = output.get("data", {})
             if WIDGET in data:
