@@ -131,8 +131,8 @@ print(f"5× too busy (0.25) costs {kl(rho, 0.25) / kl(rho, 0.005):.1f}× as much
 
 # %% [markdown]
 # So near a small ρ the penalty is **lopsided, and which side costs more depends on how you measure
-# the miss**. At the same distance from ρ a too-quiet unit costs more: below ρ the slope −ρ/ρ̂ gets
-# steeper as ρ̂ falls, while above ρ the curve starts flatter. Measured as a ratio the order flips:
+# the miss**. At the same distance from ρ a too-quiet unit costs more: below ρ the −ρ/ρ̂ term of the
+# slope gets steeper as ρ̂ falls, while above ρ the curve starts flatter. Measured as a ratio the order flips:
 # twice too quiet costs *less* than twice too busy, because "twice too busy" is twice as far from ρ.
 # And the wall towards 0 is low, because log ρ̂ falls only slowly: ten times too quiet costs less
 # than five times too busy, and the cost of being too busy keeps climbing all the way to ρ̂ = 1. The
@@ -286,7 +286,8 @@ exercises.check_kl_gradient(my_kl_gradient)
 #
 # $$\frac{\partial}{\partial \hat\rho_j}\,\beta\,\mathrm{KL}(\rho\,\|\,\hat\rho_j) = \beta\left(-\frac{\rho}{\hat\rho_j} + \frac{1-\rho}{1-\hat\rho_j}\right).$$
 #
-# It is negative below ρ (raise the activation), zero at ρ, positive above (lower it). Let us check
+# It is negative below ρ (raise the activation), zero at ρ (the −5.55e-19 printed below is rounding
+# error), positive above (lower it). Let us check
 # the formula two independent ways, in float64: against autograd, and against central finite
 # differences (f(q+h) − f(q−h)) / 2h, whose error shrinks like h².
 
@@ -358,8 +359,10 @@ for r in [0.3, 0.05, 1e-2, 1e-3, 1e-5]:
     a = torch.full((n, 1), torch.logit(torch.tensor(r, dtype=torch.float64)).item(), dtype=torch.float64,
                    requires_grad=True)
     (beta * kl_divergence(rho, mean_activation(torch.sigmoid(a)))).backward()
-    print(f"{r:>8g} {kl_gradient(rho, torch.tensor([r]), beta).item():>12.4g} {a.grad[0, 0].item():>20.3e} "
-          f"{beta * (r - rho) / n:>11.3e}")
+    # 3 significant figures: at ρ̂ = 0.01 the exact value is −1.5625e-06, and float rounding would tip a
+    # fourth digit to either side of the tie
+    print(f"{r:>8g} {kl_gradient(rho, torch.tensor([r]), beta).item():>12.4g} {a.grad[0, 0].item():>20.2e} "
+          f"{beta * (r - rho) / n:>11.2e}")
 
 # %% [markdown]
 # ## Gradient-check the whole network
@@ -478,13 +481,19 @@ for name, share in shares.items():
     m = scores[name]
     print(f"{name:24} {m['test_mse']:>8.4f} {m['variance_explained']:>10.3f} {m['mean_rho_hat']:>6.3f} "
           f"{m['dead_fraction']:>10.0%}   " + " / ".join(f"{v:.0%}" for v in share.median(dim=1).values))
+kl_near = shares["KL (ρ = 0.05, β = 0.03)"][1]
+print(f"KL model: the median unit spends {kl_near.median().item():.0%} of test digits near ρ; "
+      f"units range from {kl_near.min().item():.0%} to {kl_near.max().item():.0%}")
+print("(dead units: never above the activity threshold 0.1 on any test digit)")
 
 # %% [markdown]
 # Without a penalty most units are on (above 0.5) for every single digit: a dense code. The KL model
-# meets its target mean, and its bars show how: no unit is on/off. Every unit spends a large share
-# of digits near ρ (red) and is fully on for only a few, which is exactly the loophole, unit by
-# unit. L1 takes another route: it switches whole units off (the grey columns are dead units, off
-# for every test digit), and the units it keeps are almost never off (little grey at their feet). So
+# meets its target mean, and its bars show how: no unit is on/off. The median unit spends the share
+# of digits near ρ (red) printed under the table, and is fully on for only a few, which is exactly the
+# loophole, unit by unit (units further right spend less time near ρ, but none is on/off either). L1
+# takes another route: it switches whole units off (the mostly grey columns; the table's "dead units"
+# are units never active (> 0.1) on any test digit, even if they do not stay below the grey band's
+# 0.01), and the units it keeps are almost never off (little grey at their feet). So
 # L1's code has more zeros, but they come from dead units, not from units that fire for a few
 # digits. Nor is that the price of a stronger penalty: λ was picked so that the L1 model
 # reconstructs at least as well as the KL model, and it does better (the table's test MSE). Neither
@@ -524,9 +533,10 @@ assert kept.shape[1] < 0.7 * 64 and kept[0].median() < 0.2, "the units L1 keeps 
 # %% [markdown]
 # ## Try it: move ρ
 #
-# Drag the slider: the curve's minimum follows ρ. For every ρ below 0.5 the curve is steeper just
-# below ρ than just above it; it rises towards both ends, and far higher towards 1 (on this linear axis
-# the rise towards 0 is squeezed into the first few pixels: the log-axis panel above shows it).
+# Drag the slider: the curve's minimum follows ρ, and it rises towards both ends. For every ρ below
+# 0.5 the curve is steeper just below ρ than just above it, and climbs far higher towards 1 than
+# towards 0 (on this linear axis the rise towards 0 is squeezed into the first few pixels: the
+# log-axis panel above shows it); for ρ above 0.5 the picture mirrors.
 
 # %%
 # NBVAL_IGNORE_OUTPUT

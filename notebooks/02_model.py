@@ -53,13 +53,19 @@ print(f"Using device: {device}")
 # real MNIST that ships inside `sae_lib`, so the course always runs. Either way the whole split is
 # turned into one float tensor in [0, 1] *once*: training then slices batches from memory instead
 # of converting every image again on every epoch.
+#
+# The numbers printed in these notebooks come from the offline 5,000-image sample (they were run
+# with no network); on the full MNIST download they differ a little.
 
 # %%
 data = sae_lib.load_mnist()
 data
 
 # %%
-plots.plot_images(data.train_images, data.train_labels, classes=data.classes, n=16, ncols=8)
+fig = plots.plot_images(data.train_images, data.train_labels, classes=data.classes, n=16, ncols=8)
+fig.suptitle("The first 16 training digits, each titled with its label")
+fig.tight_layout()
+fig
 
 # %% [markdown]
 # ## The autoencoder
@@ -242,7 +248,7 @@ plots.plot_reconstructions(x, x_hat, n=8)
 # * A sparse autoencoder is an encoder (Linear, ReLU, Linear, sigmoid code) and a mirrored decoder;
 #   yours and `sae_lib.SparseAutoencoder` compute the same x̂, z and gradients from the same weights.
 # * Its parameters are each Linear layer's weights and biases (the default model's count is printed above).
-# * Untrained, a sigmoid code sits near 0.5 everywhere: sparsity has to be learned.
+# * Untrained, a sigmoid code sits near 0.5 on average: sparsity has to be learned.
 # * The code can be smaller (under-complete) or larger (over-complete) than the input.
 #
 # Next, **03 · Training** writes the training step, adds the KL penalty to the loss and trains the model.

@@ -165,7 +165,9 @@ TrainConfig()
 # out so that a callback can watch the run: `on_epoch_end` runs after every epoch, and `KeepAtStep`
 # keeps a copy of the model as it was at the end of the first epoch past 1,000 steps (`taken_at` says
 # exactly when), for a comparison at the end of this notebook.
-# (`progress=False` keeps the page tidy; leave it out to see a tqdm progress bar.)
+# (`progress=False` keeps the page tidy; leave it out to see a tqdm progress bar.) This is the
+# notebook's longest cell: it prints how long the run took, seconds on a CPU, but far longer on a busy
+# machine where PyTorch's threads compete with other jobs (set `OMP_NUM_THREADS=1` there).
 
 # %%
 torch.manual_seed(TrainConfig().seed)
@@ -215,9 +217,10 @@ assert own.float().mean() >= 0.9
 # of the figure below are steps and log-scaled losses, because the losses span decades.
 #
 # An untrained code sits near ρ̂ = 0.5 in every unit, far from ρ = 0.05, so the sparsity penalty starts
-# high (the cell prints its value). On the offline sample, whose epochs are 32 steps, the test penalty
+# high (the cell prints its value); the plotted curves begin only at the end of the first epoch, when it
+# has already fallen. On the offline sample, whose epochs are 32 steps, the test penalty
 # **collapses** within the first few epochs as β·KL pulls every ρ̂ⱼ down, **rises** again while the
-# reconstruction term reshapes the code (it pulls some units' ρ̂ⱼ away from ρ), and then **settles** low, with batch-to-batch noise. (Full MNIST's epochs are 469 steps,
+# reconstruction term reshapes the code (it pulls some units' ρ̂ⱼ away from ρ), and then **settles** low, with an epoch-to-epoch wiggle. (Full MNIST's epochs are 469 steps,
 # too long to show the first few hundred steps.) The reconstruction loss falls fast and then slowly.
 # On the offline sample the train curve ends below the test curve, and measured once more after
 # training (printed below) the model reconstructs the digits it trained on better than new ones: a
@@ -245,13 +248,14 @@ assert train_metrics["test_mse"] < sparse["test_mse"], "the model fits its train
 # %% [markdown]
 # ## Diagnose a run that did not learn
 #
-# Here is the same model trained by the "textbook" Adam settings, learning rate 10⁻³, for 600 steps:
+# Here is the same model trained by the "textbook" Adam settings, learning rate 10⁻³, for 600 steps
+# (rounded up to whole epochs, so the run takes the number of steps the cell prints):
 
 # %%
-slow, _ = sae_lib.train(data.train_images, None, SAEConfig(), TrainConfig(lr=1e-3, steps=600), device=device,
-                        progress=False)
+slow, slow_history = sae_lib.train(data.train_images, None, SAEConfig(), TrainConfig(lr=1e-3, steps=600),
+                                   device=device, progress=False)
 slow_metrics = sae_lib.evaluate(slow, data.test_images, rho=0.05)
-print(f"lr 1e-3, 600 steps: variance explained {slow_metrics['variance_explained']:.3f}, "
+print(f"lr 1e-3, {slow_history.steps} steps: variance explained {slow_metrics['variance_explained']:.3f}, "
       f"mean ρ̂ {slow_metrics['mean_rho_hat']:.3f}")
 plots.plot_reconstructions(data.test_images, sae_lib.reconstruct(slow, data.test_images[:10])[0], n=10)
 
@@ -283,7 +287,7 @@ for run in sweep["runs"]:
 ax.axhline(sweep["mean_image_test_mse"], color="k", ls="--", lw=1, label="mean image")
 ax.set(yscale="log", xlabel="optimiser step", ylabel="test reconstruction MSE",
        title=f"Same model, β and {sweep['runs'][0]['steps']} steps; four learning rates, three seeds each")
-ax.legend(title="one line per seed", fontsize=9)
+ax.legend(title="learning rate (3 seeds each)", fontsize=9)
 fig.tight_layout()
 fig
 
@@ -346,8 +350,8 @@ fig
 # this budget; at this budget the recipe's 10⁻² ends lowest of the four, on every seed.
 #
 # Nor did the slow run's weights "barely move". Adam moves each weight by about lr per step at most, so
-# 600 steps at 10⁻³ could move it by up to 0.6, far more than the initial weights (the cell prints
-# them); the weights in fact moved much less than that, but still by about their own size. What the
+# the slow run's steps at 10⁻³ could move it by up to lr × steps, far more than the initial weights
+# (the cell prints both); the weights in fact moved much less than that, but still by about their own size. What the
 # slow run lacks is reconstructions that differ from digit to digit: they vary across the test digits
 # much less than the digits themselves do, which is what "close to the mean image" means.
 
@@ -355,11 +359,14 @@ fig
 torch.manual_seed(TrainConfig().seed)  # train() builds its model under the seed: this is the slow run's start
 start = sae_lib.SparseAutoencoder(SAEConfig())
 w0, w = start.encoder[0].weight, slow.encoder[0].weight.cpu()
-print(f"first encoder layer: initial mean |w| {w0.abs().mean():.4f}; after 600 steps at 1e-3 its mean |change| is "
-      f"{(w - w0).abs().mean():.4f}, and ‖change‖ / ‖initial‖ = {((w - w0).norm() / w0.norm()):.2f}")
+max_move = slow_history.steps * 1e-3  # Adam moves a weight by about lr per step at most
+print(f"first encoder layer: initial mean |w| {w0.abs().mean():.4f}; after {slow_history.steps} steps at 1e-3 "
+      f"(at most lr × steps = {max_move:.3f}) its mean |change| is {(w - w0).abs().mean():.4f}, "
+      f"and ‖change‖ / ‖initial‖ = {((w - w0).norm() / w0.norm()):.2f}")
 x_test = data.test_images.flatten(1)
 spread = {}
-for name, m in [("lr 1e-3, 600 steps", slow), ("the recipe (lr 1e-2, 3,000 steps)", model)]:
+slow_name, recipe_name = f"lr 1e-3, {slow_history.steps} steps", f"the recipe (lr 1e-2, {history.steps:,} steps)"
+for name, m in [(slow_name, slow), (recipe_name, model)]:
     spread[name] = (sae_lib.reconstruct(m, data.test_images)[0].cpu().std(dim=0).mean() / x_test.std(dim=0).mean()).item()
     print(f"{name}: reconstructions vary across test digits {spread[name]:.2f} times as much as the digits do")
 
@@ -374,8 +381,8 @@ for seed in range(3):  # at this budget 1e-2 ends lowest of the four on every se
 for run in sweep["runs"] + sweep["long_runs"]:  # within about a hundred steps, every run is near the mean image
     early = [v for step, v in zip(run["epoch_steps"], run["test_recon"]) if step <= 100]
     assert min(abs(v / sweep["mean_image_test_mse"] - 1) for v in early) < 0.1, (run["lr"], run["seed"])
-assert ((w - w0).norm() / w0.norm()) > 0.5 and (w - w0).abs().mean() < 0.1 * 600 * 1e-3, "moved, but far below lr × steps"
-assert spread["lr 1e-3, 600 steps"] < spread["the recipe (lr 1e-2, 3,000 steps)"] - 0.2
+assert ((w - w0).norm() / w0.norm()) > 0.5 and (w - w0).abs().mean() < 0.1 * max_move, "moved, but far below lr × steps"
+assert spread[slow_name] < spread[recipe_name] - 0.2
 if data.source == sweep["data"] and device.type == "cpu":  # the live run is the sweep's, trained again
     assert abs(slow_metrics["variance_explained"] - final(sweep["runs"], 1e-3)[0]) < 0.01
 
@@ -395,14 +402,14 @@ plain_metrics = sae_lib.evaluate(plain, data.test_images, rho=0.05)
 rows = {f"sparse (β = 5e-3), {at_1000.taken_at:,} steps": early_metrics,
         f"plain  (β = 0),    {at_1000.taken_at:,} steps": plain_metrics,
         f"sparse (β = 5e-3), {history.steps:,} steps": sparse}
-print(f"{'':32} {'test MSE':>9} {'var. expl.':>10} {'mean ρ̂':>7} {'L0 of 32':>9} {'units on for > half the digits':>31}")
+print(f"{'':32} {'test MSE':>9} {'var. expl.':>10} {'mean ρ̂':>7} {'L0 of 32':>9} {'units active (> 0.1) on > half the digits':>42}")
 for name, m in rows.items():
     print(f"{name:32} {m['test_mse']:>9.4f} {m['variance_explained']:>10.3f} {m['mean_rho_hat']:>7.3f} {m['l0']:>9.1f} "
-          f"{m['dense_fraction']:>31.0%}")
+          f"{m['dense_fraction']:>42.0%}")
 
 # %% [markdown]
 # The plain autoencoder's code is dense: its average unit is far above ρ and most of its units (the
-# last column) are on for more than half the digits, so no single unit says much. The sparse model
+# last column) are active (> 0.1) on more than half the digits, so no single unit says much. The sparse model
 # has only a few units above 0.1 per digit (L0 in the table), and after the same number of steps it
 # reconstructs about as well as the plain one: at this small β the penalty costs little. Notebook 04
 # raises β until it does.

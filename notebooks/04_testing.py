@@ -175,7 +175,7 @@ exercises.check_variance_explained(my_variance_explained)
 # ## Error per digit class
 #
 # Averages hide a lot. Which digits does the model find hard? A 1 is a single stroke with few lit
-# pixels; digits with more ink and more varied shapes are harder. The cell prints the extremes.
+# pixels; digits with more varied shapes are harder. The cell prints the extremes.
 
 # %%
 errors = ((x_hat - x_test) ** 2).mean(dim=1)
@@ -242,7 +242,7 @@ for beta, colour in zip(penalised, colours):
     axes[1, 1].scatter(sweep[beta]["l0"], sweep[beta]["test_mse"], color=colour, s=20, label=f"β = {beta:g}")
 axes[1, 1].scatter(sweep[0.0]["l0"], sweep[0.0]["test_mse"], color="black", marker="x", label="β = 0")
 axes[1, 1].set(xlabel="L0 (units above 0.1, of 64)", ylabel="test MSE", title="The trade-off: error against L0")
-axes[1, 1].legend(fontsize=8, ncol=2, loc="upper right")
+axes[1, 1].legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1))
 fig.tight_layout()
 plt.show()
 
@@ -250,13 +250,13 @@ plt.show()
 # Once there is a penalty (β > 0), raising β buys a sparser code, but only up to a point: L0 and
 # ρ̂ fall until ρ̂ reaches its target ρ (the table's mean ρ̂ column), and beyond that β buys no more
 # sparsity, because the penalty is already almost zero when ρ̂ = ρ. The test MSE rises at every step
-# of β, all the way: past that point a larger β only costs reconstruction. The right panel is the
-# same trade-off with β hidden: each point a model, the error climbing while L0 comes to rest. The
+# of β, all the way: past that point a larger β only costs reconstruction. The bottom-right panel is
+# the same trade-off with β as colour: each point a model, the error climbing while L0 comes to rest. The
 # seeds' range is narrow next to the effect of β. β = 0 is the odd one out: its error is *worse* than
 # a small β's, on the training digits too (the train MSE column), so this is an optimisation effect,
 # not overfitting. The last column shows why: without a penalty many codes sit above 0.99, where a
-# sigmoid is saturated and passes almost no gradient. (With more steps or hidden layers the gap can
-# close: notebook 03's deeper plain model matched the sparse one.)
+# sigmoid is saturated and passes almost no gradient. (With a hidden layer the gap can close:
+# notebook 03's plain model, which has one, matched the sparse one at the same number of steps.)
 
 # %%
 mean = {b: {k: v.mean().item() for k, v in r.items()} for b, r in sweep.items()}
@@ -312,8 +312,9 @@ fig
 # near ρ. Density counts the digits on which a unit exceeds 0.1; ρ̂ averages its value over all
 # digits. A unit that fired fully (near 1) whenever it fired would have a density of about ρ̂, and
 # small activations below 0.1 would only add to ρ̂ and push the density *below* it. A density above
-# ρ̂ therefore means the units fire at moderate strength: the mean value of an active unit is at most
-# ρ̂ / density. The cell measures it for the β = 0.01 model.
+# ρ̂ therefore means the units fire at moderate strength: the mean value of unit j when active is at
+# most ρ̂ⱼ / densityⱼ, its own mean activation over its own density. The cell measures both, unit by
+# unit, for the β = 0.01 model.
 
 # %%
 codes = shown["β = 0.01"]
@@ -321,8 +322,11 @@ density = sae_lib.metrics.feature_density(codes, 0.1)
 active_mean = (codes * (codes > 0.1)).sum(dim=0) / (codes > 0.1).sum(dim=0).clamp_min(1)  # per unit, when active
 below_share = (codes * (codes <= 0.1)).sum() / codes.sum()  # share of ρ̂ from activations at or below 0.1
 rho_hat = codes.mean().item()
-print(f"mean ρ̂ {rho_hat:.3f}; median unit's density {density.median():.0%}, so its mean active value is at most "
-      f"{rho_hat / density.median():.2f}")
+live_units = density > 0
+bound = codes.mean(dim=0)[live_units] / density[live_units]  # ρ̂ⱼ / densityⱼ, unit by unit
+assert (active_mean[live_units] <= bound + 1e-6).all(), "each unit's mean active value is within its bound"
+print(f"mean ρ̂ {rho_hat:.3f}; median unit's density {density.median():.0%}; each unit's mean active value is at "
+      f"most its ρ̂ⱼ / densityⱼ, median over units {bound.median():.2f}")
 print(f"measured: the median unit's mean value when active is {active_mean.median():.2f}; "
       f"activations at or below 0.1 make {below_share:.0%} of ρ̂")
 

@@ -38,8 +38,8 @@ if "google.colab" in sys.modules:
 # units. Serve this page on its own with `voila notebooks/sparsity_explorer.ipynb`.
 #
 # Things to try: β = 0 (no penalty: the code goes dense, ρ̂ far above ρ), β from 10⁻⁴ up to 10 (ρ̂ is
-# pulled to ρ, then held there while reconstruction pays more and more), and ρ = 0.005 (less than one
-# active unit per digit on average: in the explorer's quick fine-tune the reconstructions fall back
+# pulled to ρ, then held there while reconstruction pays more and more), and ρ = 0.005 (a total activation
+# of about 128 × 0.005 ≈ 0.6 per digit: in the explorer's quick fine-tune the reconstructions fall back
 # to the mean image, a limit of the fine-tune and not of ρ, as the last cell explains). The last cell
 # measures the first and the last. Each new setting fine-tunes a copy of one unpenalised model for
 # 128 steps, so it answers in a fraction of a second; the model trains on the CPU even where there
@@ -71,10 +71,10 @@ assert m["variance_explained"] >= 0.6 and abs(m["mean_rho_hat"] - m["rho"]) <= 0
 #
 # That second result belongs to the quick fine-tune, not to ρ = 0.005. In 128 steps the penalty drags
 # every unit's mean activation from the unpenalised model's down to 0.005 before the decoder has
-# adapted to codes that quiet. A code that lights about one unit per digit can still name a
-# prototype for each digit and beat the mean image by far, and given time the same setting does: 1,000
-# fine-tuning steps instead of 128 take its normalised MSE well below 1 (`tests/test_sparsity_explorer.py`
-# trains that run and checks it is below 0.8; it takes longer than this page should).
+# adapted to codes that quiet. A code that lights only a few units per digit can still name a
+# prototype for each digit and beat the mean image, and given time the same setting does: 1,000
+# fine-tuning steps instead of 128 take its normalised MSE below 0.8 (checked by
+# `tests/test_sparsity_explorer.py`, not shown here: that run takes longer than this page should).
 
 # %%
 rho, beta = explorer.rho_slider.value, explorer.beta_slider.value

@@ -65,6 +65,12 @@ def test_class_means_hint_does_not_hand_over_the_code(capsys):
     assert "range(10)" not in out and ".mean(" not in out
 
 
+def test_top_digits_hint_does_not_hand_over_the_code(capsys):
+    ex.check_top_digits(lambda z, unit, k: z[unit].topk(k).indices)  # a row, not a column
+    out = capsys.readouterr().out
+    assert out.startswith("FAIL") and "topk" not in out and "argsort" not in out
+
+
 def test_class_means_of_five_classes_no_longer_fail_range_10(capsys):
     """Issue 20: the checker used labels with 5 classes, so the figure's range(10) failed."""
     ex.check_class_means(class_means_range_10)

@@ -30,7 +30,7 @@ def check_top_digits(fn: Callable) -> None:
     """fn(z, unit, k) → indices of the k inputs with the largest activation of `unit`, largest first."""
     return _compare("top-activating inputs", fn, lambda z, unit, k: z[:, unit].topk(k).indices,
                     [(_codes(17), 3, 5), (_codes(18, n=30, units=5), 0, 1)],
-                    "Take column `unit` of z and use .topk(k).indices (or argsort(descending=True)[:k]).")
+                    "Take column `unit` of z and find the positions of its k largest values, largest first.")
 
 
 def check_class_means(fn: Callable) -> None:
