@@ -135,7 +135,10 @@ plt.show()
 # the best seed at that sparsity; orange marks a seed that kept feature j but dropped a more important
 # feature i < j. The line printed below lists the ten seeds at S = 0.70: those that keep feature 4
 # in place of the more important feature 3 all have a higher loss. With the best of only three seeds,
-# such a local minimum can pass for the model's choice.
+# such a local minimum can pass for the model's choice. Keeping every important feature is not enough
+# either: at high sparsity, seeds that keep all of them can still settle in a worse arrangement of
+# their directions (the blue dots at about 2× the best loss at S = 0.98; the worst blue seed at each
+# sparsity is printed below the plot).
 
 # %%
 all_norms = toy.directions.reshape(seeds, len(probabilities), 5, 2).norm(dim=3)  # [seed, sparsity, feature]
@@ -158,6 +161,9 @@ plt.show()
 s_070 = probabilities.index(0.3)
 print("S = 0.70, seeds by loss:", ", ".join(
     f"{''.join(str(i) for i in range(5) if kept[s, s_070, i])} ({loss[s, s_070]:.4f})" for s in loss[:, s_070].argsort()))
+print("worst seed that keeps the most important features, loss / best seed's:", ", ".join(
+    f"S = {1 - p:.2f}: {relative[~skips[:, i], i].max():.2f}×" for i, p in enumerate(probabilities)))
+assert relative[~skips[:, probabilities.index(0.02)], probabilities.index(0.02)].max() > 1.5  # worse arrangements
 assert not skips[best, torch.arange(len(probabilities))].any()  # every best seed keeps a prefix of features
 assert skips.any() and (relative[skips] > 1.02).all()  # the local minima are real and all worse by over 2 %
 
@@ -469,7 +475,7 @@ fig, (top, bottom) = plt.subplots(2, 1, figsize=(11, 5.6), sharex=True)
 top.bar(np.arange(40) - 0.2, cosine.numpy(), width=0.4, label="without resampling", color="tab:gray")
 top.bar(np.arange(40) + 0.2, cosine_after.numpy(), width=0.4, label="with resampling", color="tab:green")
 top.axhline(0.9, color="tab:red", ls="--", lw=1, label="0.9 (missed below)")
-top.set(ylabel="cosine with best latent", ylim=(0, 1.3), xlim=(-1, 40), yticks=[0, 0.5, 0.9, 1],
+top.set(ylabel="cosine with best latent", ylim=(0, 1.3), xlim=(-1, 40), yticks=[0, 0.5, 1],
         title="decoder directions: how well each true feature is found")
 top.legend(fontsize=9, loc="upper center", ncol=3)
 bottom.bar(np.arange(40) - 0.2, before["f1"].numpy(), width=0.4, label="without resampling", color="tab:gray")
@@ -506,7 +512,7 @@ assert after["true → learned"] >= 0.95 and after["learned → true"] >= 0.95, 
 assert dead_fraction(z_after, 0.0) < dead_fraction(z_before, 0.0) and after["near_dead"] < before["near_dead"]
 assert int((cosine_after < 0.9).sum()) < len(missed)
 assert after["f1"].min() > before["f1"].min() and after["correlation"].min() > before["correlation"].min()
-print("with resampling: MMCS ≥ 0.95 both ways, fewer dead latents, fewer missed features, every feature's code better")
+print("with resampling: MMCS ≥ 0.95 both ways, fewer dead latents, fewer missed features, the worst feature's code better")
 # …and yet the codes stay imperfect: near-perfect directions, detection well short of it
 assert after["true → learned"] >= 0.99 and after["f1"].median() < 0.8 and after["correlation"].median() < 0.95
 assert after["precision"].median() < 0.8 and after["recall"].median() < 0.8 and after["l0"] > 1.1 * true_l0
@@ -537,8 +543,7 @@ print(f"decoder MMCS {after['true → learned']:.3f}, but median detection F1 {a
 #   latents to be polysemantic. **Resampling** points them at badly reconstructed inputs and brings
 #   them back.
 # * Budget: every model here is tiny and trains in a few hundred to 1,500 Adam steps on one CPU
-#   thread. Real SAEs train for hundreds of thousands of steps; the toy problem is small enough that
-#   ours are done, which the MMCS of the resampled SAE confirms.
+#   thread. Real SAEs train for hundreds of thousands of steps; the toy problem is far smaller.
 #
 # Next, notebook 09 replaces the L1 penalty with the architectures used today (TopK, BatchTopK,
 # JumpReLU) and compares them on the sparsity-fidelity frontier.

@@ -207,7 +207,8 @@ exercises.check_jumprelu_threshold_gradient(my_threshold_gradient)
 # ("atoms", more than there are neurons: superposition), 5 of them on at each moment with weights
 # between 0.5 and 1.5, plus noise. We keep the true atoms and codes to score against.
 #
-# **MNIST** (the offline 5,000-image sample where there is no network), each image centred by
+# **MNIST** (always the 5,000-image sample shipped inside `sae_lib`, online or not, so that the
+# models trained live here match the shipped sweep, which used it too), each image centred by
 # subtracting the training set's mean image. SAEs are trained on centred activations (or learn an
 # equivalent bias): centring removes what every input shares, so the latents only have to code what
 # differs between digits.
@@ -255,7 +256,7 @@ for name, _, model_config, overrides in architecture_runs(64, [1e-2], [5], [1e-3
 
 # %%
 sweep_rows = frontier.load_frontier_sweep()
-chosen = {"ReLU + L1": 1e-2, "TopK": 5, "JumpReLU": 1e-3}  # near the true L0 of 5
+chosen = {"ReLU + L1": 1e-2, "TopK": 5, "JumpReLU": 1e-3}  # near the true L0 of 5 (L0 5 to about 6, printed below)
 live_runs = [run for run in architecture_runs(64, [chosen["ReLU + L1"]], [chosen["TopK"]], [chosen["JumpReLU"]])
              if run[0] in chosen]
 live = sweep(live_runs, known.train, known.test,
@@ -307,6 +308,7 @@ draw(axes[2], rows_of("known features"), "recovered", "share of true atoms match
      "known features: features recovered")
 axes[0].axvline(5, color="black", ls=":", lw=1)
 axes[2].axvline(5, color="black", ls=":", lw=1)
+axes[2].legend(fontsize=9, loc="lower left")  # the upper right is where the L1 curve runs
 axes[0].annotate("true L0 = 5", (5, axes[0].get_ylim()[1]), xytext=(3, -12), textcoords="offset points", fontsize=9)
 plt.tight_layout()
 plt.show()
@@ -335,12 +337,14 @@ for title in ["known features", "MNIST"]:
 # * **L1 loses at low L0 on both data sets, on every seed** (the last column). To make a code sparse it
 #   must push every code down, including the ones that stay on, and pays for it in reconstruction; the
 #   other three only decide *which* latents are on. The gap closes as L0 grows and the penalty needed
-#   gets weaker: by the top of the common range L1 is level.
-# * Among TopK, BatchTopK and JumpReLU the differences are smaller than L1's gap at low L0 (printed
-#   below), and their order changes with L0 and data set: read the table, not a slogan. The seeds agree
-#   closely here, so the orders are real for *this* budget; `benchmarks/modern_architectures.py`
-#   reruns the sweep with 4 times the steps (README, *Measured results*), and there every error falls,
-#   L1's gap at low L0 stays, and the order of the other three shifts again. The papers find BatchTopK
+#   gets weaker: by the top of the common range L1's excess is down to a few percent (the last row of
+#   each table).
+# * TopK, BatchTopK and JumpReLU are much closer to each other than to L1 at low L0 (the spread among
+#   them is printed below), and their order changes with L0 and data set: read the table, not a
+#   slogan, and only for *this* budget. The README's *Measured results* (section *Modern
+#   architectures*, made by `benchmarks/modern_architectures.py`) shows the same sweep with 4 times
+#   the steps: there every error falls, L1's gap at low L0 stays, and the order of the other three
+#   shifts again. The papers find BatchTopK
 #   slightly ahead of TopK and JumpReLU level with or ahead of TopK, at scale and with far longer training.
 
 # %%
@@ -377,9 +381,10 @@ for i, l0_value in enumerate(recovered.l0):
 # after each share: with 128 latents for 128 atoms, each dead latent is an atom nobody codes); the
 # rest are live latents that mix atoms. At the lowest L0 JumpReLU recovers the most.
 #
-# How much of this is the short budget? With 4 times the steps (`benchmarks/modern_architectures.py`,
-# README) TopK and BatchTopK recover nearly as many atoms as L1, while JumpReLU's fall above L0 ≈ 7
-# stays although its error there is level with theirs. So the lesson is not "L1 finds the features
+# How much of this is the short budget? The README's *Measured results* (section *Modern
+# architectures*, the numbers in brackets) shows the same sweep with 4 times the steps: there TopK and
+# BatchTopK recover nearly as many atoms as L1, while JumpReLU's fall above L0 ≈ 7 stays although its
+# error there is level with theirs. So the lesson is not "L1 finds the features
 # best"; it is that the frontier alone cannot tell you which SAE found them. With real activations, where
 # there are no true atoms to score against, notebooks 10 and 11 have to answer that question another way.
 
@@ -400,8 +405,9 @@ print(f"at every common L0 ≥ 5.5 ({', '.join(f'{v:.1f}' for v in recovered.l0[
 # With known codes we can look inside: for each true atom, find its best-matching latent (cosine of
 # decoder column and atom), and compare, on every sample where both are on, the true code with the
 # latent's code times its decoder norm (the size of what it adds along the atom). A perfect SAE puts
-# every point on the diagonal. We take one model per architecture near the true L0 of 5: L1 with λ =
-# 0.01, TopK with k = 5, JumpReLU with λ = 0.001: the three models trained live above.
+# every point on the diagonal. We take one model per architecture near the true L0 of 5 (L0 5 to about 6,
+# printed above and in each title): L1 with λ = 0.01, TopK with k = 5, JumpReLU with λ = 0.001: the
+# three models trained live above.
 
 # %%
 fig, axes = plt.subplots(1, 3, figsize=(12, 3.8), sharey=True)
@@ -418,7 +424,9 @@ for ax, name in zip(axes, chosen):
     shown_true, shown_learned = known.codes_test[both][::5], learned[both][::5]
     ax.scatter(shown_true, shown_learned, s=3, alpha=0.25, color=COLORS[name])
     ax.plot([0, 1.6], [0, 1.6], color="black", lw=1, label="learned = true")
-    ax.plot([0, 1.6], [0, 1.6 * slopes[name]], color=COLORS[name], lw=2, label=f"slope {slopes[name]:.2f}")
+    ax.plot([0, 1.6], [0, 1.6 * slopes[name]], color=COLORS[name], lw=2, label=f"through 0: slope {slopes[name]:.2f}")
+    ax.plot([0, 1.6], np.polyval(lines[name], [0, 1.6]), color=COLORS[name], lw=1.5, ls="--",
+            label=f"free fit: slope {lines[name][0]:.2f}, intercept {lines[name][1]:+.2f}")
     ax.set(xlabel="true code", title=f"{name} (L0 {sae_lib.metrics.l0(z, 0.0):.1f})", xlim=(0, 1.6), ylim=(0, 2))
     ax.legend(fontsize=9, loc="upper left")
 axes[0].set_ylabel("learned code × decoder norm")
@@ -467,7 +475,8 @@ print("L1 shrinks codes (slope < 0.75 on every seed, shifted down); TopK and Jum
 #   many inputs sit at the threshold, with the bandwidth trading noise against blur.
 # * The **L0–normalised-MSE frontier** compares architectures fairly: each swept over its own knob,
 #   read at equal L0, on several seeds, only where all curves reach. Here L1 is clearly worst at low L0
-#   on every seed; the other three are within each other's seed-to-seed spread.
+#   on every seed; the other three are much closer to each other (the spread printed among them), and
+#   their order changes with L0 and data set.
 # * **Shrinkage**: L1 makes active codes too small (slope well below 1 against the true codes); TopK
 #   and JumpReLU, which do not penalise code sizes, shrink them much less (slopes closer to 1).
 # * Budget: 144 models of 128 latents (4 architectures × 6 knob values × 3 seeds × 2 data sets), a few

@@ -243,12 +243,12 @@ assert metrics.loss_recovered(row["loss_clean"], row["loss_sae"], bigram_here) <
 # %% [markdown]
 # The SAE keeps most of what the layer does with 16 active latents per character instead of 512 dense
 # neurons, but not all: the extra loss it adds (printed above) is the part of the layer's work that its
-# latents miss. Both ablations break the model so badly that it falls below character counts (the
-# unigram model), which is why the score against them is high; against the bigram model, which knows
-# nothing of context beyond one character, it is lower (printed). Zeroing the neurons costs slightly
-# less than setting them to their mean, an unusual order: here the MLP's output bias alone is a
-# better guess than its average output. This gap is the "dark matter" that larger SAEs shrink but, so far, never close: in
-# GPT-2 and Gemma too, splicing in an SAE costs a measurable amount of loss.
+# latents miss. This extra loss is the "dark matter" that larger SAEs shrink but, so far, never close:
+# in GPT-2 and Gemma too, splicing in an SAE costs a measurable amount of loss. Both ablations break
+# the model so badly that it falls below character counts (the unigram model), which is why the score
+# against them is high; against the bigram model, which knows nothing of context beyond one character,
+# it is lower (printed). Zeroing the neurons costs slightly less than setting them to their mean, an
+# unusual order: here the MLP's output bias alone is a better guess than its average output.
 #
 # ## Dead latents, with and without AuxK
 #

@@ -258,9 +258,10 @@ assert (coverage["neurons"][:, 0] >= coverage["latents"][:, 0]).sum() >= len(pro
 # neuron whose mean differs most between strings and the rest is active across many strings; a sparse
 # latent that is specific to one kind of string fires on a fraction of them, so one latent catches part
 # of a broad concept and several are needed (how latents divide as an SAE grows is the last section).
-# Coverage has a second blind spot: `python benchmarks/interpretability.py` (README) probes the random
-# transformer's latents too, and with one unit they cover these concepts about as well as the trained
-# model's neurons, better than its latents. A good probe score does not show that a network computed
+# Coverage has a second blind spot, measured outside this notebook: the README's *Measured results*
+# (section *Are the features real?*, its *Coverage* table, made by `python benchmarks/interpretability.py`
+# over 3 seeds) probes the random transformer's latents too, and with one unit they cover these
+# concepts about as well as the trained model's neurons, better than its latents. A good probe score does not show that a network computed
 # anything; specificity beyond the character does. Single-unit probes (and single-latent AUROC) punish exactly the property that
 # makes latents readable; look at both sides.
 
@@ -395,7 +396,8 @@ assert overlap.median() < 0.3
 
 # %% [markdown]
 # One family: the parent with the most children in the 4,096-latent SAE, and its children in both larger
-# SAEs (three contexts each; the outlined character is where the latent peaks).
+# SAEs (four contexts for the parent, three for each child; the outlined character is where the latent
+# peaks).
 
 # %%
 parent = int(children[4096].argmax())
@@ -408,8 +410,8 @@ for w in (1024, 4096):
 
 # %% [markdown]
 # The parent's strongest contexts are all the `u` of `default`. Its children show what else its direction
-# covered: the larger SAEs keep latents for that `u` (more than one in the 4,096-latent SAE, on the same
-# contexts), and have others close to the same direction that fire on the character after an `a`
+# covered: the 4,096-latent SAE keeps latents for that `u` (more than one, on the same contexts), and
+# both larger SAEs have others close to the same direction that fire on the character after an `a`
 # elsewhere: the `u` of `launcher`, the space after the article `a` or after `as`. The small SAE lumped
 # "just after an `a`" into one latent, and its dashboard showed only the strongest case. Reading a family
 # is messier than the statistics above: children of one parent can overlap, and a child can mix contexts.

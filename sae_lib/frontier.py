@@ -18,7 +18,7 @@ import torch
 from torch import Tensor
 
 from .checkpoint import load_json_asset
-from .data import load_mnist
+from .data import load_offline_mnist
 from .metrics import interpolate_frontier, match_atoms, mmcs, reconstruct, shrinkage_slope
 from .neural import synthetic_recording, to_samples
 from .training import TrainConfig, architecture_runs, sweep
@@ -53,12 +53,14 @@ class FrontierData:
 
 
 def frontier_data() -> dict[str, FrontierData]:
-    """The two data sets: notebook 06's synthetic recordings (64 neurons, 128 atoms, 5 on at once) and centred MNIST."""
+    """The two data sets: notebook 06's synthetic recordings (64 neurons, 128 atoms, 5 on at once) and centred MNIST
+    (the 5,000-image offline sample)."""
     recording = synthetic_recording(n_neurons=64, n_atoms=128, n_time=50, n_presentations=120, active=5, seed=0)
     x_known = to_samples(recording.data)  # [6,000 samples, 64]
     known = FrontierData(x_known[:5000], x_known[5000:], torch.as_tensor(recording.atoms),
                          torch.as_tensor(recording.codes)[5000:])
-    mnist = load_mnist()
+    # Always the shipped sample, online or not: the live models then match the shipped sweep, which used it.
+    mnist = load_offline_mnist()
     # Centring removes what every image shares, so the latents only code what differs between digits.
     mean_image = mnist.train_images.reshape(-1, 784).mean(dim=0)
     return {"known features": known,
