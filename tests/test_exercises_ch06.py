@@ -65,3 +65,21 @@ def test_the_explanation_blames_unmatched_atoms_not_duplicates():
     with_copies = torch.cat([true, true])
     with_junk = torch.cat([true, torch.ones(4, 4)])
     assert mmcs(with_copies, true) == pytest.approx(1.0) and mmcs(with_junk, true) < 1.0
+
+
+def _unit_rows(a):
+    return a / a.norm(dim=1, keepdim=True)
+
+
+@pytest.mark.parametrize("fn, named", [
+    (lambda true, learned: (true @ learned.T).max(dim=1).values.mean(), "cosines need unit rows"),
+    (lambda true, learned: (_unit_rows(true) @ _unit_rows(learned).T).max(dim=0).values.mean(), "learned→true"),
+    (lambda true, learned: (_unit_rows(true) @ _unit_rows(learned).T).mean(), "averages every pair"),
+    (lambda w: w / w.norm(dim=1, keepdim=True), "unit rows"),
+    (lambda w: w / w.norm(), "the whole matrix"),
+])
+def test_the_hint_names_the_mistake_without_the_code(fn, named, capsys):
+    checker = ex.check_unit_norm_columns if fn.__code__.co_argcount == 1 else ex.check_mmcs
+    checker(fn)
+    out = capsys.readouterr().out
+    assert out.startswith("FAIL") and named in out and ".norm(" not in out and "@" not in out, out

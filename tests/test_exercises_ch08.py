@@ -86,7 +86,7 @@ def test_resampled_weights_right_forms_pass(fn, capsys):
 def test_resampled_weights_wrong_forms_fail_with_a_hint(fn, capsys):
     ex.check_resampled_weights(fn)
     out = capsys.readouterr().out
-    assert out.startswith("FAIL") and "dead latents only" in out, out
+    assert out.startswith("FAIL") and "Only the dead latents change" in out, out
 
 
 @pytest.mark.parametrize("fn, says", [

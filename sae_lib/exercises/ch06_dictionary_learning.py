@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import torch
 
-from ._checking import PREDICTIONS, _compare
+from ._checking import PREDICTIONS, _compare, _matches
 
 PREDICTIONS.update({
     "learned→true MMCS against true→learned": (  # notebook 06
@@ -27,9 +27,19 @@ def check_mmcs(fn: Callable) -> None:
     g = torch.Generator().manual_seed(15)
     true = torch.randn(6, 5, generator=g, dtype=torch.float64)
     cases = [(true, true * 2), (true, torch.randn(9, 5, generator=g, dtype=torch.float64)), (true, -true)]
+    def diagnose(true: torch.Tensor, learned: torch.Tensor, got: object) -> str | None:
+        unit_true = true / true.norm(dim=1, keepdim=True)
+        unit_learned = learned / learned.norm(dim=1, keepdim=True)
+        cosines = unit_true @ unit_learned.T
+        mistakes = [((true @ learned.T).max(dim=1).values.mean(), "those are dot products: cosines need unit rows"),
+                    (cosines.max(dim=0).values.mean(), "that is learned→true: the best match of each learned atom"),
+                    (cosines.mean(), "that averages every pair: take each true atom's best match first"),
+                    (cosines.abs().max(dim=1).values.mean(), "|cos| counts an atom pointing the other way as a match")]
+        return next((why for value, why in mistakes if _matches(got, value)), None)
+
     return _compare("MMCS", fn, mmcs, cases,
-                   "Normalise the rows of both, take all cosines true @ learned.T, max over learned atoms, "
-                   "mean over true ones.")
+                    "For each true atom find its best-matching learned atom by cosine similarity, then average "
+                    "over the true atoms.", diagnose=diagnose)
 
 
 def check_unit_norm_columns(fn: Callable) -> None:
@@ -37,5 +47,12 @@ def check_unit_norm_columns(fn: Callable) -> None:
     g = torch.Generator().manual_seed(16)
     cases = [(torch.randn(5, 8, generator=g, dtype=torch.float64),),
              (torch.rand(3, 2, generator=g, dtype=torch.float64) * 9,)]
+    def diagnose(w: torch.Tensor, got: object) -> str | None:
+        mistakes = [(w / w.norm(dim=1, keepdim=True), "those are unit rows: each column is one latent's direction"),
+                    (w / w.norm(), "that divides by the norm of the whole matrix: each column by its own"),
+                    (w / w.norm(dim=0, keepdim=True) ** 2, "that divides by the squared norm")]
+        return next((why for value, why in mistakes if _matches(got, value)), None)
+
     return _compare("unit-norm columns", fn, lambda w: w / w.norm(dim=0, keepdim=True), cases,
-                   "Divide each column by its own L2 norm: w.norm(dim=0, keepdim=True).")
+                    "Each column (one latent's decoder direction) should come out with length 1, pointing the same "
+                    "way.", diagnose=diagnose)

@@ -32,8 +32,9 @@ def _zca_over_n_minus_1(x: torch.Tensor, epsilon: float) -> torch.Tensor:
 
 def check_zca(fn: Callable) -> None:
     """fn(x, epsilon) → ZCA-whitened x: U diag(1/√(λ + ε)) Uᵀ (x − mean), with the covariance over n or n − 1."""
-    name, hint = "ZCA whitening", ("Subtract each column's mean, take C = xᵀx / n (or / (n − 1): both are accepted), "
-                                   "eigh(C) → λ, U, then multiply by U diag(1/√(λ + ε)) Uᵀ.")
+    name, hint = "ZCA whitening", ("Follow the steps above: centre, find the covariance's eigenvectors and "
+                                   "eigenvalues, scale each direction by 1/√(λ + ε), then rotate back (that last step "
+                                   "makes it ZCA rather than PCA whitening). A covariance over n or n − 1 is fine.")
     g = torch.Generator().manual_seed(17)
     mixed = torch.randn(200, 5, generator=g, dtype=torch.float64) @ torch.randn(5, 5, generator=g, dtype=torch.float64)
     scales = torch.tensor([1.0, 4.0, 0.2], dtype=torch.float64)

@@ -72,6 +72,5 @@ def check_resampled_weights(fn: Callable) -> None:
 
     return _compare("resampled weights", fn, resampled_weights, [case(6, 4, [1, 4]), case(5, 3, [0, 1, 2, 3, 4]),
                                                                   case(4, 4, [])],
-                    "For the dead latents only: decoder columns w_dec[:, dead] = unit directions (transposed), "
-                    "encoder rows w_enc[dead] = unit directions · encoder_norm, biases b_enc[dead] = 0. "
-                    "Work on clones: the inputs must not change.")
+                    "Only the dead latents change, by the three rules above (decoder column, encoder row, bias); "
+                    "work on clones: the inputs must not change.")

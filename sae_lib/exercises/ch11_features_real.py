@@ -69,8 +69,8 @@ def check_top_precision(fn: Callable) -> None:
     acts[:3] = torch.tensor([3.0, 2.0, 1.0])  # active on only 3 characters: k = 10 counts those 3
     cases.append((acts, torch.arange(40) < 2, 10))
     return _compare("top-k precision", fn, _precision_at_k, cases,
-                    "acts.topk(k) gives the positions of the k largest; keep those whose activation is > 0 and "
-                    "take the mean of labels there (as a float).")
+                    "Look at the k characters where the unit is most active, count only those where it is active at "
+                    "all (> 0), and give the share of them that are labelled, as a float.")
 
 
 def check_measured_failure(latent: object, precisions: torch.Tensor, reason: object) -> None:
