@@ -111,22 +111,22 @@ def mmcs(true_atoms: Tensor | np.ndarray, learned_atoms: Tensor | np.ndarray) ->
     not duplicates: a copy of a found atom scores as high as the original, in both directions. Count
     duplicates with a one-to-one matching (`assign_atoms`) or the learned atoms per true atom.
     """
-    true = F.normalize(torch.as_tensor(true_atoms, dtype=torch.float64).detach().cpu(), dim=1)
-    learned = F.normalize(torch.as_tensor(learned_atoms, dtype=torch.float64).detach().cpu(), dim=1)
+    return _cosines(true_atoms, learned_atoms).max(dim=1).values.mean().item()
+
+
+def _cosines(true_atoms: Tensor | np.ndarray, learned_atoms: Tensor | np.ndarray) -> Tensor:
+    """All cosine similarities [true, learned] between two sets of atoms (rows), in float64 on the CPU."""
+    true = torch.as_tensor(true_atoms, dtype=torch.float64).detach().cpu()
+    learned = torch.as_tensor(learned_atoms, dtype=torch.float64).detach().cpu()
     if true.dim() != 2 or learned.dim() != 2 or true.shape[1] != learned.shape[1]:
         raise ValueError(f"atoms must be 2-D [atoms, dim] with the same dim, got {tuple(true.shape)} and "
                          f"{tuple(learned.shape)}")
-    return (true @ learned.T).max(dim=1).values.mean().item()
+    return F.normalize(true, dim=1) @ F.normalize(learned, dim=1).T
 
 
 def match_atoms(true_atoms: Tensor | np.ndarray, learned_atoms: Tensor | np.ndarray) -> tuple[Tensor, Tensor]:
     """For each true atom, the index of the learned atom most cosine-similar to it, and that cosine (rows are atoms)."""
-    true = F.normalize(torch.as_tensor(true_atoms, dtype=torch.float64).detach().cpu(), dim=1)
-    learned = F.normalize(torch.as_tensor(learned_atoms, dtype=torch.float64).detach().cpu(), dim=1)
-    if true.dim() != 2 or learned.dim() != 2 or true.shape[1] != learned.shape[1]:
-        raise ValueError(f"atoms must be 2-D [atoms, dim] with the same dim, got {tuple(true.shape)} and "
-                         f"{tuple(learned.shape)}")
-    best = (true @ learned.T).max(dim=1)
+    best = _cosines(true_atoms, learned_atoms).max(dim=1)
     return best.indices, best.values
 
 
@@ -139,12 +139,13 @@ def assign_atoms(true_atoms: Tensor | np.ndarray, learned_atoms: Tensor | np.nda
     """
     from scipy.optimize import linear_sum_assignment  # imported here: only the matching needs it
 
-    true = torch.as_tensor(true_atoms, dtype=torch.float64).detach().cpu()
-    learned = torch.as_tensor(learned_atoms, dtype=torch.float64).detach().cpu()
-    if true.dim() != 2 or learned.dim() != 2 or true.shape[1] != learned.shape[1] or len(learned) < len(true):
-        raise ValueError(f"atoms must be 2-D [atoms, dim] with the same dim and at least as many learned as true "
-                         f"atoms, got {tuple(true.shape)} and {tuple(learned.shape)}")
-    cos = F.normalize(true, dim=1) @ F.normalize(learned, dim=1).T
+    need = "at least as many learned atoms as true ones"
+    try:
+        cos = _cosines(true_atoms, learned_atoms)
+    except ValueError as error:
+        raise ValueError(f"{error}; the assignment also needs {need}") from None
+    if cos.shape[1] < cos.shape[0]:
+        raise ValueError(f"need {need}, got {cos.shape[1]} learned for {cos.shape[0]} true")
     rows, cols = linear_sum_assignment(cos.numpy(), maximize=True)  # rows come back as 0 … n_true − 1
     cols = torch.as_tensor(cols)
     return cols, cos[torch.as_tensor(rows), cols]

@@ -133,11 +133,6 @@ def welch_bound(n_directions: int, n_dims: int) -> float:
     return math.sqrt((n_directions - n_dims) / (n_dims * (n_directions - 1))) if n_directions > n_dims else 0.0
 
 
-def _unit(rows: Tensor) -> Tensor:
-    """Each row scaled to unit length (a zero row stays zero)."""
-    return rows / rows.norm(dim=1, keepdim=True).clamp_min(1e-12)
-
-
 def feature_recovery(true_codes: Tensor, codes: Tensor, true_directions: Tensor,
                      learned_directions: Tensor) -> dict[str, Tensor]:
     """How well each true feature is recovered by the one latent matched to it: its decoder direction and its code.
@@ -149,7 +144,7 @@ def feature_recovery(true_codes: Tensor, codes: Tensor, true_directions: Tensor,
     latent that never changes), and the `precision`, `recall` and `f1` of "the latent fires (z > 0)" as a detector
     of "the feature is on" (codes and true_codes are [inputs, latents] and [inputs, features]).
     """
-    from scipy.optimize import linear_sum_assignment  # scipy comes with scikit-learn
+    from .metrics import assign_atoms  # imported here: the toy model itself needs no metrics
 
     true_codes, codes = torch.as_tensor(true_codes).double(), torch.as_tensor(codes).double()
     true_directions = torch.as_tensor(true_directions).double()
@@ -161,9 +156,7 @@ def feature_recovery(true_codes: Tensor, codes: Tensor, true_directions: Tensor,
         shapes = [tuple(t.shape) for t in (true_codes, codes, true_directions, learned_directions)]
         raise ValueError("need true_codes [inputs, features], codes [inputs, latents], directions [features, dim] "
                          f"and [latents, dim] with latents ≥ features; got shapes {shapes}")
-    cosines = _unit(true_directions) @ _unit(learned_directions).T
-    _, latent = linear_sum_assignment(cosines.numpy(), maximize=True)
-    latent = torch.as_tensor(latent)
+    latent, cosine = assign_atoms(true_directions, learned_directions)
     z = codes[:, latent]
     centred_x, centred_z = true_codes - true_codes.mean(dim=0), z - z.mean(dim=0)
     spread = centred_x.norm(dim=0) * centred_z.norm(dim=0)
@@ -171,6 +164,6 @@ def feature_recovery(true_codes: Tensor, codes: Tensor, true_directions: Tensor,
     on, fires = true_codes > 0, z > 0
     hits = (on & fires).sum(dim=0).double()
     f1 = 2 * hits / (on.sum(dim=0) + fires.sum(dim=0)).double().clamp_min(1)
-    return {"latent": latent, "cosine": cosines[torch.arange(n_features), latent].float(),
+    return {"latent": latent, "cosine": cosine.float(),
             "correlation": correlation.float(), "precision": (hits / fires.sum(dim=0).clamp_min(1)).float(),
             "recall": (hits / on.sum(dim=0).clamp_min(1)).float(), "f1": f1.float()}
