@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 from train_lm_saes import AUXK, RANDOM_LM_SEED, SAE_CONFIG, TRAIN_CHARS, train_sae  # noqa: E402
 
-from sae_lib import concepts, dashboard, interventions  # noqa: E402
-from sae_lib import language_model as lm  # noqa: E402
+from sae_lib import lm  # noqa: E402
+from sae_lib.lm import concepts, dashboards, interventions  # noqa: E402
 
 SEEDS = (0, 1, 2)
 STEPS = 2000
@@ -61,12 +61,12 @@ def main() -> None:
     train_neurons = lm.neuron_activations(model, train_ids)
     for seed in SEEDS:
         sae, _ = train_sae(train_neurons, SAE_CONFIG, dataclasses.replace(config, seed=seed))
-        codes = dashboard.encode_text(model, sae, ids, neurons=neurons)
+        codes = dashboards.encode_text(model, sae, ids, neurons=neurons)
         latents.append(concepts.best_concepts(*codes.top(50), ids, matrix))
         coverage["latents"].append(concepts.coverage_table(sae.encode(neurons).detach(), labels, PROBED, KS, seed))
         for char in STEERED:
             j = interventions.promoting_latent(model, sae, char)
-            clean, ablated = interventions.ablation_effect(model, sae, ids, j, dashboard.top_contexts(codes, j, 20),
+            clean, ablated = interventions.ablation_effect(model, sae, ids, j, dashboards.top_contexts(codes, j, 20),
                                                            char)
             steering.append((seed, char, j, float(clean.mean()), float(ablated.mean())))
         torch.manual_seed(RANDOM_LM_SEED + seed)
@@ -74,7 +74,7 @@ def main() -> None:
         random_train = lm.neuron_activations(random_model, train_ids)
         control, _ = train_sae(random_train, SAE_CONFIG, dataclasses.replace(config, seed=seed))
         random_neurons = lm.neuron_activations(random_model, ids)
-        controls.append(concepts.best_concepts(*dashboard.encode_text(random_model, control, ids,
+        controls.append(concepts.best_concepts(*dashboards.encode_text(random_model, control, ids,
                                                                       neurons=random_neurons).top(50), ids, matrix))
         control_neurons.append(concepts.best_concepts(*random_neurons.topk(50, dim=0), ids, matrix))
         coverage["control"].append(concepts.coverage_table(control.encode(random_neurons).detach(), labels, PROBED,

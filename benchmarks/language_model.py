@@ -23,8 +23,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 from train_lm_saes import SAE_CONFIG, SAES, TRAIN_CHARS, TRAIN_CONFIG, train_sae  # noqa: E402
 
-from sae_lib import checkpoint, metrics  # noqa: E402
-from sae_lib import language_model as lm  # noqa: E402
+from sae_lib import (  # noqa: E402
+    checkpoint,
+    lm,  # noqa: E402
+    )
 
 SEEDS = (0, 1, 2)
 LEARNING_RATES = (1e-3, 3e-3)
@@ -63,7 +65,7 @@ def main() -> None:
         if lm_file != lm.PRETRAINED_FILE:  # the random-transformer control is chapter 11's, not a stand-in
             continue
         sae = checkpoint.load_asset(name)
-        f = metrics.lm_fidelity(model, sae, held_out, neurons=neurons)
+        f = lm.lm_fidelity(model, sae, held_out, neurons=neurons)
         lines.append(fidelity_row(f"`{name}` ({model_config.latent_dim:,} latents)", f))
         print(lines[-1], flush=True)
     zero_loss, mean_loss = f["loss_zero_ablated"], f["loss_mean_ablated"]
@@ -82,7 +84,7 @@ def main() -> None:
             for seed in SEEDS:
                 config = dataclasses.replace(TRAIN_CONFIG, steps=SWEEP_STEPS, lr=lr, seed=seed, aux_k=aux_k)
                 sae, _ = train_sae(train_neurons, SAE_CONFIG, config)
-                f = metrics.lm_fidelity(model, sae, text, neurons=sweep_neurons)
+                f = lm.lm_fidelity(model, sae, text, neurons=sweep_neurons)
                 dead.append(round(f["dead_fraction"] * SAE_CONFIG.latent_dim))
                 recovered.append(f["loss_recovered"])
                 nmse.append(f["normalized_mse"])

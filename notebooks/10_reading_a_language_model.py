@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -52,10 +54,10 @@ import matplotlib.pyplot as plt
 import torch
 from IPython.display import HTML, display
 
-from sae_lib import checkpoint, dashboard, exercises, metrics
-from sae_lib import language_model as lm
+from sae_lib import checkpoint, exercises, lm, metrics
+from sae_lib.lm import dashboards
+from sae_lib.lm.dashboards import feature_dashboard_widget
 from sae_lib.plots import plot_feature_density
-from sae_lib.widgets import feature_dashboard_widget
 
 # Everything here is inference on a tiny model: the CPU is as fast as a GPU would be, so we stay on it.
 _ = torch.manual_seed(0)
@@ -207,11 +209,11 @@ def my_loss_recovered(loss_clean, loss_sae, loss_ablated):
 exercises.check_loss_recovered(my_loss_recovered)
 
 # %% [markdown]
-# `metrics.lm_fidelity` measures every number at once on the 100,000 held-out characters:
+# `lm.lm_fidelity` measures every number at once on the 100,000 held-out characters:
 
 # %%
-anchors = metrics.lm_anchor_losses(model, text, neurons=neurons)  # clean, zero- and mean-ablated: computed once
-fidelity = {name: metrics.lm_fidelity(model, s, text, neurons=neurons, anchors=anchors)
+anchors = lm.lm_anchor_losses(model, text, neurons=neurons)  # clean, zero- and mean-ablated: computed once
+fidelity = {name: lm.lm_fidelity(model, s, text, neurons=neurons, anchors=anchors)
             for name, s in [("TopK + AuxK", sae), ("TopK", sae_plain)]}
 row = fidelity["TopK + AuxK"]
 names = ["clean", "SAE spliced in", "mean-ablated", "zero-ablated"]
@@ -256,7 +258,7 @@ assert metrics.loss_recovered(row["loss_clean"], row["loss_sae"], bigram_here) <
 # fires on none of the 100,000 held-out characters; the histogram shows how often the rest fire.
 
 # %%
-codes = {name: dashboard.encode_text(model, s, text, neurons=neurons)
+codes = {name: dashboards.encode_text(model, s, text, neurons=neurons)
          for name, s in [("TopK + AuxK", sae), ("TopK", sae_plain)]}
 fig = plot_feature_density({name: c.density() for name, c in codes.items()})
 display(fig)
@@ -296,7 +298,7 @@ assert abs(fidelity["TopK + AuxK"]["loss_recovered"] - fidelity["TopK"]["loss_re
 #   the residual's size (a positive factor, so it changes no ranking) and everything else that writes
 #   to the residual at the same time: a latent's push is one term of a sum.
 #
-# `dashboard.encode_text` encodes every held-out character once and keeps the codes sparse (16 values a
+# `dashboards.encode_text` encodes every held-out character once and keeps the codes sparse (16 values a
 # row), so each dashboard below takes milliseconds. The three latents are picked by a rule you can
 # read: for each of three next characters, the latent whose decoder direction promotes it most.
 
@@ -306,7 +308,7 @@ chosen = {c: int(effects[:, lm.VOCAB.index(c)].argmax()) for c in ["s", ".", "e"
 print("the latent that most promotes each character:", chosen)
 main_codes = codes["TopK + AuxK"]
 for j in chosen.values():
-    display(HTML(dashboard.dashboard_html(model, sae, main_codes, j, n_contexts=6)))
+    display(HTML(dashboards.dashboard_html(model, sae, main_codes, j, n_contexts=6)))
 
 # %% [markdown]
 # Read them before the prose does. The `s` latent fires on `sy`, the start of `sys`; the `.` latent fires
@@ -320,7 +322,7 @@ for j in chosen.values():
 # %%
 fig, axes = plt.subplots(1, 3, figsize=(12, 2.8), sharey=True)
 for ax, j in zip(axes, chosen.values()):
-    dashboard.plot_activation_histogram(main_codes, j, ax=ax)
+    dashboards.plot_activation_histogram(main_codes, j, ax=ax)
 axes[0].set_yscale("log")
 plt.tight_layout()
 plt.show()
@@ -335,7 +337,7 @@ plt.show()
 weak = {}
 for j in chosen.values():
     acts = main_codes.latent(j)
-    shown = acts[dashboard.top_contexts(main_codes, j, 6)].min()  # the weakest of the six contexts displayed
+    shown = acts[dashboards.top_contexts(main_codes, j, 6)].min()  # the weakest of the six contexts displayed
     weak[j] = (acts[acts > 0] < shown / 2).float().mean().item()
     print(f"latent {j:>4}: {weak[j]:.0%} of its firings are below half the weakest activation its dashboard shows")
 assert max(weak.values()) > 0.5 and min(weak.values()) < 0.3
@@ -348,12 +350,12 @@ assert max(weak.values()) > 0.5 and min(weak.values()) < 0.3
 
 # %%
 quote_latent = int(effects[:, lm.VOCAB.index("'")].argmax())
-display(HTML(dashboard.dashboard_html(model, sae, main_codes, quote_latent, n_contexts=6)))
+display(HTML(dashboards.dashboard_html(model, sae, main_codes, quote_latent, n_contexts=6)))
 
 # %%
 def next_char_hits(j, c, n=20):
     """Share of latent j's top n contexts whose next character is c."""
-    positions = dashboard.top_contexts(main_codes, j, n=n)  # at least 20 characters apart: distinct contexts
+    positions = dashboards.top_contexts(main_codes, j, n=n)  # at least 20 characters apart: distinct contexts
     return sum(lm.VOCAB[int(text[p + 1])] == c for p in positions if p + 1 < len(text)) / len(positions)
 
 
@@ -391,7 +393,7 @@ feature_dashboard_widget(model, sae, main_codes, latent=chosen["."])
 # check, and only then open its dashboard in the picker above.
 
 # %%
-display(HTML(dashboard.contexts_html(main_codes, 950, n_contexts=8)))
+display(HTML(dashboards.contexts_html(main_codes, 950, n_contexts=8)))
 
 # %%
 answer = None  # "capitals", "lowercase" or "bracket"

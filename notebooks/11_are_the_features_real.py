@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -49,9 +51,9 @@ import matplotlib.pyplot as plt
 import torch
 from IPython.display import HTML, display
 
-from sae_lib import checkpoint, concepts, dashboard, exercises, interventions
-from sae_lib import language_model as lm
-from sae_lib.widgets import feature_dashboard_widget
+from sae_lib import checkpoint, exercises, lm
+from sae_lib.lm import concepts, dashboards, interventions
+from sae_lib.lm.dashboards import feature_dashboard_widget
 
 _ = torch.manual_seed(0)
 model, _meta = lm.load_pretrained()
@@ -146,8 +148,8 @@ exercises.check_comment_labels(my_comment_labels)
 
 # %%
 K_TOP = 50
-codes = dashboard.encode_text(model, sae, ids, neurons=neurons)
-codes_random = dashboard.encode_text(random_model, sae_random, ids)
+codes = dashboards.encode_text(model, sae, ids, neurons=neurons)
+codes_random = dashboards.encode_text(random_model, sae_random, ids)
 scores = {
     "SAE latents": concepts.best_concepts(*codes.top(K_TOP), ids, L),
     "neurons": concepts.best_concepts(*neurons.topk(K_TOP, dim=0), ids, L),
@@ -278,9 +280,9 @@ assert (coverage["neurons"][:, 0] >= coverage["latents"][:, 0]).sum() >= len(pro
 
 # %%
 quote = interventions.promoting_latent(model, sae, '"')  # the latent that promotes " most
-positions = dashboard.top_contexts(codes, quote, n=20)
+positions = dashboards.top_contexts(codes, quote, n=20)
 p_clean, p_ablated = interventions.ablation_effect(model, sae, ids, quote, positions, '"')
-display(HTML(dashboard.contexts_html(codes, quote, n_contexts=6)))
+display(HTML(dashboards.contexts_html(codes, quote, n_contexts=6)))
 fig, ax = plt.subplots(figsize=(5, 3))
 ax.scatter(p_clean, p_ablated, color="tab:red", alpha=0.4, s=60)
 stacked = int(((p_clean < 0.05) & (p_ablated < 0.05)).sum())
@@ -350,7 +352,7 @@ cosines = {w: widths[256].dictionary @ widths[w].dictionary.T for w in (1024, 40
 children = {w: (c > 0.5).sum(dim=1) for w, c in cosines.items()}
 split_ids = ids[:30_000]  # enough characters for contexts, and fast for 4,096 latents
 split_neurons = neurons[:len(lm.windows(split_ids, 128)) * 128]
-split_codes = {w: dashboard.encode_text(model, s, split_ids, neurons=split_neurons) for w, s in widths.items()}
+split_codes = {w: dashboards.encode_text(model, s, split_ids, neurons=split_neurons) for w, s in widths.items()}
 for w, c in children.items():
     print(f"{w:>5}-latent SAE: {(c >= 1).float().mean():.0%} of the 256 parents have a child, "
           f"{(c >= 2).float().mean():.0%} two or more")
@@ -401,12 +403,12 @@ assert overlap.median() < 0.3
 
 # %%
 parent = int(children[4096].argmax())
-display(HTML(f"<b>256 latents: latent {parent}</b>" + dashboard.contexts_html(split_codes[256], parent, 4, 30, 4)))
+display(HTML(f"<b>256 latents: latent {parent}</b>" + dashboards.contexts_html(split_codes[256], parent, 4, 30, 4)))
 for w in (1024, 4096):
     kids = torch.argsort(cosines[w][parent], descending=True)[:int(children[w][parent])].tolist()
     for kid in kids:
         display(HTML(f"<b>{w:,} latents: latent {kid}</b> (cosine {cosines[w][parent, kid]:.2f})"
-                     + dashboard.contexts_html(split_codes[w], kid, 3, 30, 4)))
+                     + dashboards.contexts_html(split_codes[w], kid, 3, 30, 4)))
 
 # %% [markdown]
 # The parent's strongest contexts are all the `u` of `default`. Its children show what else its direction
@@ -439,7 +441,7 @@ firing_char = ids[codes.top(K_TOP)[1]]  # [50, latents]: the character at each t
 same_char = (firing_char == firing_char.mode(dim=0).values).float().mean(dim=0)
 candidates = torch.nonzero((same_char > 0.9) & ~scores["SAE latents"].precision.isnan())[:, 0]
 my_latent = int(candidates[scores["SAE latents"].precision[candidates].argmin()])
-display(HTML(dashboard.dashboard_html(model, sae, codes, my_latent, n_contexts=5)))
+display(HTML(dashboards.dashboard_html(model, sae, codes, my_latent, n_contexts=5)))
 assert lm.VOCAB[int(firing_char[:, my_latent].mode().values)] == ":"  # the prose below describes this latent
 my_reason = (f"all its top activations sit on {lm.VOCAB[int(firing_char[:, my_latent].mode().values)]!r}: a tidy "
              "dashboard, but what it tracks is none of our concepts, so precision cannot see it")

@@ -17,9 +17,7 @@ import ipywidgets as W
 import torch
 from matplotlib.figure import Figure
 
-from .dashboard import LatentCodes, dashboard_html, plot_activation_histogram
 from .data import ImageData
-from .language_model import CharTransformer
 from .metrics import baselines, evaluate, reconstruct
 from .model import SparseAutoencoder
 from .penalties import check_rho, check_weight, kl_divergence
@@ -27,7 +25,7 @@ from .plots import SparsityFigure
 from .training import WarmStartTrainer
 
 __all__ = ["BETA_OPTIONS", "LATENT_OPTIONS", "RHO_OPTIONS", "Setting", "SparsityExplorer", "enable_colab_widgets",
-    "feature_dashboard_widget", "kl_curve_widget"]
+    "kl_curve_widget", "png_bytes"]
 
 RHO_OPTIONS = (0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.2, 0.3, 0.5)
 #: From no visible effect (β ≤ 1e-4: the code stays dense) to a KL term that swamps reconstruction (β ≥ 1).
@@ -43,7 +41,7 @@ def enable_colab_widgets() -> None:
         output.enable_custom_widget_manager()
 
 
-def _png_bytes(fig: Figure, dpi: int = 72) -> bytes:
+def png_bytes(fig: Figure, dpi: int = 72) -> bytes:
     """Render a figure to PNG bytes."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi)
@@ -75,7 +73,7 @@ def kl_curve_widget(rho: float = 0.05) -> W.VBox:
         curve.set_ydata([kl_divergence(slider.value, v.reshape(1)).item() for v in q])
         marker.set_xdata([slider.value, slider.value])
         ax.set_title(f"KL(ρ ‖ ρ̂) for ρ = {slider.value:.3f}: zero at ρ̂ = ρ, steep towards 1")
-        image.value = _png_bytes(fig, dpi=90)
+        image.value = png_bytes(fig, dpi=90)
 
     slider.observe(redraw, names="value")
     redraw()
@@ -197,22 +195,3 @@ class SparsityExplorer:
         bundle = self.widget._repr_mimebundle_(include=include, exclude=exclude)
         bundle["image/png"] = base64.b64encode(self.current.png).decode()
         return bundle
-
-
-def feature_dashboard_widget(lm: CharTransformer, sae: SparseAutoencoder, codes: LatentCodes, latent: int = 0,
-                             layer: int = 0) -> W.VBox:
-    """A latent picker above its dashboard (top contexts, promoted and suppressed characters) and its histogram."""
-    picker = W.BoundedIntText(value=latent, min=0, max=sae.config.latent_dim - 1, description="latent")
-    page, histogram = W.HTML(), W.Image(format="png")
-
-    def show(change: dict | None = None) -> None:
-        j = int(picker.value)
-        page.value = dashboard_html(lm, sae, codes, j, layer=layer)
-        fig = Figure(figsize=(4, 2.4), dpi=100)
-        plot_activation_histogram(codes, j, ax=fig.add_subplot())
-        fig.tight_layout()
-        histogram.value = _png_bytes(fig, dpi=100)
-
-    picker.observe(show, names="value")
-    show()
-    return W.VBox([picker, page, histogram])

@@ -20,8 +20,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sae_lib import checkpoint  # noqa: E402
-from sae_lib import language_model as lm  # noqa: E402
+from sae_lib import checkpoint, lm  # noqa: E402
 
 ASSETS = ROOT / "sae_lib" / "assets"
 

@@ -27,7 +27,8 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sae_lib import checkpoint, language_model, metrics  # noqa: E402
+from sae_lib import checkpoint  # noqa: E402
+from sae_lib import lm as language_model  # noqa: E402
 from sae_lib.model import SAEConfig, SparseAutoencoder  # noqa: E402
 from sae_lib.training import History, TrainConfig, fit  # noqa: E402
 
@@ -96,7 +97,7 @@ def main() -> None:
         start = time.perf_counter()
         sae, history = train_sae(neurons, model_config, config)
         seconds = time.perf_counter() - start
-        fidelity = metrics.lm_fidelity(lm, sae, held_out, LAYER, neurons=held_out_neurons)
+        fidelity = language_model.lm_fidelity(lm, sae, held_out, LAYER, neurons=held_out_neurons)
         print(f"{name}: {history.steps} steps in {seconds:.0f} s; dead latents at each epoch's end "
               f"{history.dead_latents}; " +
               ", ".join(f"{k} {v:.4f}" for k, v in fidelity.items()))

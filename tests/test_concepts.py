@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from sae_lib import concepts as C
+from sae_lib.lm import concepts as C
 
 SOURCE = '''# ---- Lib/x.py ----
 class Foo:

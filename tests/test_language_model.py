@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from sae_lib import checkpoint, dashboard, metrics
-from sae_lib import language_model as lm
+from sae_lib import checkpoint, lm, metrics
+from sae_lib.lm import dashboards
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = lm.LMConfig(n_layers=2, d_model=16, n_heads=2, d_mlp=32, context=12)
@@ -192,7 +192,7 @@ def test_neuron_activations_line_up_with_the_characters(reading):
 
 def test_shipped_sae_recovers_most_of_the_loss(reading):
     model, sae, ids, neurons = reading
-    row = metrics.lm_fidelity(model, sae, ids, neurons=neurons)
+    row = lm.lm_fidelity(model, sae, ids, neurons=neurons)
     assert row["loss_clean"] < row["loss_sae"] < row["loss_mean_ablated"] < row["loss_zero_ablated"]
     assert row["loss_recovered"] >= 0.85 and row["loss_recovered_mean"] > 0.5
     assert row["l0"] == pytest.approx(16, abs=0.5)
@@ -200,7 +200,7 @@ def test_shipped_sae_recovers_most_of_the_loss(reading):
 
 def test_latent_codes_match_the_dense_codes(reading):
     model, sae, ids, neurons = reading
-    codes = dashboard.encode_text(model, sae, ids, neurons=neurons)
+    codes = dashboards.encode_text(model, sae, ids, neurons=neurons)
     dense = sae.encode(neurons[:3000])
     for j in (0, 5, int(dense.sum(0).argmax())):
         assert torch.allclose(codes.latent(j)[:3000], dense[:, j], atol=1e-6)
@@ -211,20 +211,20 @@ def test_latent_codes_match_the_dense_codes(reading):
 
 def test_top_contexts_are_the_largest_and_apart(reading):
     model, sae, ids, neurons = reading
-    codes = dashboard.encode_text(model, sae, ids, neurons=neurons)
+    codes = dashboards.encode_text(model, sae, ids, neurons=neurons)
     j = int(codes.density().argmax())
-    positions = dashboard.top_contexts(codes, j, n=5, min_gap=20)
+    positions = dashboards.top_contexts(codes, j, n=5, min_gap=20)
     acts = codes.latent(j)
     assert len(positions) == 5 and positions[0] == int(acts.argmax())
     assert all(acts[a] >= acts[b] for a, b in zip(positions, positions[1:]))
     assert all(abs(a - b) >= 20 for a in positions for b in positions if a != b)
-    page = dashboard.dashboard_html(model, sae, codes, j)
+    page = dashboards.dashboard_html(model, sae, codes, j)
     assert f"latent {j}" in page and "promotes" in page and page.count("white-space: pre") == 8
 
 
 def test_logit_effects_follow_the_decoder_direction(reading):
     model, sae, _, _ = reading
-    promoted, suppressed = dashboard.logit_effects(model, sae, 3, n=5)
+    promoted, suppressed = dashboards.logit_effects(model, sae, 3, n=5)
     assert len(promoted) == len(suppressed) == 5
     assert [v for _, v in promoted] == sorted((v for _, v in promoted), reverse=True)
     assert all(v < 0 for _, v in suppressed) and promoted[0][1] > 0
@@ -242,7 +242,7 @@ def test_notebook_10_prediction_matches_the_shipped_sae(reading):
 
     model, sae, _, _ = reading
     assert PREDICTIONS["what latent 950 promotes"][0] == "capitals"
-    promoted, suppressed = dashboard.logit_effects(model, sae, 950, n=6)
+    promoted, suppressed = dashboards.logit_effects(model, sae, 950, n=6)
     assert all(c == "_" or c.isupper() for c, _ in promoted)
     assert all(c.islower() for c, _ in suppressed)
 
@@ -253,7 +253,7 @@ def test_notebook_11_prediction_matches_the_shipped_sae(reading):
 
     model, sae, _, _ = reading
     assert PREDICTIONS["clamping the os latent"][0] == "next"
-    promoted, _ = dashboard.logit_effects(model, sae, 70, n=3)
+    promoted, _ = dashboards.logit_effects(model, sae, 70, n=3)
     assert promoted[0][0] == "."
 
 
@@ -271,10 +271,10 @@ def test_spliced_loss_from_precomputed_rows_equals_the_live_splice(reading):
 
 
 def test_dashboard_widget_redraws_for_the_picked_latent(reading):
-    from sae_lib.widgets import feature_dashboard_widget
+    from sae_lib.lm.dashboards import feature_dashboard_widget
 
     model, sae, ids, neurons = reading
-    codes = dashboard.encode_text(model, sae, ids, neurons=neurons)
+    codes = dashboards.encode_text(model, sae, ids, neurons=neurons)
     box = feature_dashboard_widget(model, sae, codes, latent=3)
     picker, page, histogram = box.children
     assert "latent 3</b>" in page.value and histogram.value[:4] == b"\x89PNG"
@@ -284,7 +284,7 @@ def test_dashboard_widget_redraws_for_the_picked_latent(reading):
 
 def test_latent_codes_top_matches_a_dense_topk(reading):
     model, sae, ids, neurons = reading
-    codes = dashboard.encode_text(model, sae, ids[:6000], neurons=neurons[:5888])
+    codes = dashboards.encode_text(model, sae, ids[:6000], neurons=neurons[:5888])
     dense = torch.stack([codes.latent(j) for j in range(sae.config.latent_dim)], dim=1)
     values, positions = codes.top(5)
     expected = dense.topk(5, dim=0).values

@@ -30,7 +30,7 @@ _COMMENT_CASES = [
 
 def check_comment_labels(fn: Callable) -> None:
     """fn(text) → one boolean per character of `text`: True inside a comment (tokenize's COMMENT tokens)."""
-    from ..concepts import label_source
+    from ..lm.concepts import label_source
 
     def reference(text: str) -> torch.Tensor:
         return label_source(text)["comment"]
@@ -53,7 +53,7 @@ def check_comment_labels(fn: Callable) -> None:
 
 def _precision_at_k(acts: torch.Tensor, labels: torch.Tensor, k: int) -> float:
     """The library's specificity of one unit: the share of its k largest (positive) activations that are labelled."""
-    from ..concepts import top_precision
+    from ..lm.concepts import top_precision
 
     return float(top_precision(acts[:, None], labels[:, None], k)[0, 0])
 

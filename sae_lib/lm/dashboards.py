@@ -12,15 +12,19 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 
+import ipywidgets as W
 import matplotlib.pyplot as plt
 import torch
+from matplotlib.figure import Figure
 from torch import Tensor
 
-from .language_model import VOCAB, CharTransformer, neuron_activations
-from .model import SparseAutoencoder
+from ..model import SparseAutoencoder
+from ..widgets import png_bytes
+from .corpus import VOCAB
+from .model import CharTransformer, neuron_activations
 
-__all__ = ["LatentCodes", "contexts_html", "dashboard_html", "encode_text", "logit_effects",
-    "plot_activation_histogram", "top_contexts"]
+__all__ = ["LatentCodes", "contexts_html", "dashboard_html", "encode_text", "feature_dashboard_widget",
+    "logit_effects", "plot_activation_histogram", "top_contexts"]
 
 #: How characters that are hard to see are drawn in a context: newline, space, unknown.
 _VISIBLE = {"\n": "⏎", " ": "\u00a0", "\x7f": "¤"}
@@ -193,3 +197,22 @@ def plot_activation_histogram(codes: LatentCodes, j: int, ax: plt.Axes | None = 
     ax.set(xlabel="activation (when on)", ylabel="characters",
            title=f"latent {j}: on for {len(on) / len(acts):.2%} of characters")
     return ax
+
+
+def feature_dashboard_widget(lm: CharTransformer, sae: SparseAutoencoder, codes: LatentCodes, latent: int = 0,
+                             layer: int = 0) -> W.VBox:
+    """A latent picker above its dashboard (top contexts, promoted and suppressed characters) and its histogram."""
+    picker = W.BoundedIntText(value=latent, min=0, max=sae.config.latent_dim - 1, description="latent")
+    page, histogram = W.HTML(), W.Image(format="png")
+
+    def show(change: dict | None = None) -> None:
+        j = int(picker.value)
+        page.value = dashboard_html(lm, sae, codes, j, layer=layer)
+        fig = Figure(figsize=(4, 2.4), dpi=100)
+        plot_activation_histogram(codes, j, ax=fig.add_subplot())
+        fig.tight_layout()
+        histogram.value = png_bytes(fig, dpi=100)
+
+    picker.observe(show, names="value")
+    show()
+    return W.VBox([picker, page, histogram])

@@ -13,8 +13,9 @@ from collections.abc import Callable
 import torch
 from torch import Tensor
 
-from .language_model import VOCAB, CharTransformer, replace_neurons
-from .model import SparseAutoencoder
+from ..model import SparseAutoencoder
+from .corpus import VOCAB
+from .model import CharTransformer, replace_neurons
 
 __all__ = ["ablation_effect", "latent_edit", "next_char_probs", "promoting_latent"]
 

@@ -1,9 +1,8 @@
 """The course's own language model: a tiny character-level transformer trained on Python's source.
 
-Chapters 10 and 11 read it with sparse autoencoders, offline and on a CPU. Everything an SAE needs
-from a network is here: the corpus (`load_corpus`, a fixed excerpt of the standard library shipped in
-`sae_lib/assets/`), a character vocabulary (`encode`, `decode`), the model (`CharTransformer`, one or
-two pre-LayerNorm blocks, nanoGPT-style), a way to read its MLP neurons and residual stream (`cache=`)
+Chapters 10 onwards read it with sparse autoencoders, offline and on a CPU. The model (`CharTransformer`, one or
+two pre-LayerNorm blocks, nanoGPT-style; its corpus and vocabulary are in `sae_lib.lm.corpus`), a way to read its
+MLP neurons and residual stream (`cache=`)
 and to replace the neurons with anything else (`edit_neurons=`, how an SAE's reconstruction is spliced
 in), its cross-entropy (`next_char_loss`), sampling, training (`train_language_model`, called by
 `scripts/train_language_model.py`) and the pretrained weights (`load_pretrained`, checksum-verified).
@@ -11,9 +10,7 @@ in), its cross-entropy (`next_char_loss`), sampling, training (`train_language_m
 
 from __future__ import annotations
 
-import gzip
 import math
-import string
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -23,78 +20,13 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .checkpoint import asset_path, file_digest, verify_asset
+from ..checkpoint import asset_path, file_digest, verify_asset
+from .corpus import VOCAB, decode, encode, random_windows, windows
 
-__all__ = ["CORPUS_FILE", "CharTransformer", "Corpus", "LMConfig", "LMTrainConfig", "PRETRAINED_FILE", "UNKNOWN",
-    "VOCAB", "decode", "encode", "load_corpus", "load_pretrained", "neuron_activations", "next_char_loss", "ngram_loss",
-    "random_windows", "replace_neurons", "sample", "save_pretrained", "train_language_model", "windows"]
+__all__ = ["CharTransformer", "LMConfig", "LMTrainConfig", "PRETRAINED_FILE", "load_pretrained", "neuron_activations",
+           "next_char_loss", "replace_neurons", "sample", "save_pretrained", "train_language_model"]
 
-#: Newline, the 95 printable ASCII characters, and UNKNOWN (DEL) standing for everything else.
-UNKNOWN = "\x7f"
-VOCAB = "\n" + "".join(chr(c) for c in range(32, 127)) + UNKNOWN
-_INDEX = {c: i for i, c in enumerate(VOCAB)}
-CORPUS_FILE = "python_stdlib.txt.gz"
 PRETRAINED_FILE = "char_transformer.pt"
-#: Every `HELD_OUT_EVERY`-th file of the corpus is held out (never trained on).
-HELD_OUT_EVERY = 10
-_FILE_MARK = "# ---- Lib/"
-assert len(VOCAB) == 97 and set(string.printable) - set("\t\r\x0b\x0c") <= set(VOCAB)
-
-
-def encode(text: str) -> Tensor:
-    """Character ids (int64) of `text`; characters outside the vocabulary become UNKNOWN."""
-    unknown = _INDEX[UNKNOWN]
-    return torch.tensor([_INDEX.get(c, unknown) for c in text], dtype=torch.long)
-
-
-def decode(ids: Tensor | list[int]) -> str:
-    """The text of a sequence of character ids."""
-    return "".join(VOCAB[int(i)] for i in ids)
-
-
-@dataclass(frozen=True)
-class Corpus:
-    """The corpus as text, split by whole files: every HELD_OUT_EVERY-th file is held out."""
-
-    train_text: str
-    held_out_text: str
-
-    @property
-    def train_ids(self) -> Tensor:
-        """The training text as character ids."""
-        return encode(self.train_text)
-
-    @property
-    def held_out_ids(self) -> Tensor:
-        """The held-out text as character ids."""
-        return encode(self.held_out_text)
-
-
-def load_corpus(path: str | Path | None = None) -> Corpus:
-    """The shipped Python-source corpus (or another built by scripts/build_python_corpus.py), split by file."""
-    path = Path(path) if path is not None else asset_path(CORPUS_FILE)
-    text = gzip.decompress(path.read_bytes()).decode("ascii")
-    files = [_FILE_MARK + part for part in text.split(_FILE_MARK)[1:]]
-    if not files:
-        raise ValueError(f"{path} holds no files marked {_FILE_MARK!r}: not a corpus built by build_python_corpus.py")
-    held_out = "".join(f for i, f in enumerate(files) if i % HELD_OUT_EVERY == HELD_OUT_EVERY - 1)
-    train = "".join(f for i, f in enumerate(files) if i % HELD_OUT_EVERY != HELD_OUT_EVERY - 1)
-    return Corpus(train, held_out)
-
-
-def windows(ids: Tensor, context: int) -> Tensor:
-    """Non-overlapping windows [n, context + 1] (inputs and their next characters); the ragged end is dropped."""
-    n = (len(ids) - 1) // context
-    if n < 1:
-        raise ValueError(f"need more than context={context} characters, got {len(ids)}")
-    starts = torch.arange(n) * context
-    return ids[starts[:, None] + torch.arange(context + 1)]
-
-
-def random_windows(ids: Tensor, batch_size: int, context: int, generator: torch.Generator) -> Tensor:
-    """A batch [batch_size, context + 1] of windows starting at random positions."""
-    starts = torch.randint(0, len(ids) - context - 1, (batch_size,), generator=generator)
-    return ids[starts[:, None] + torch.arange(context + 1)]
 
 
 @dataclass(frozen=True)
@@ -255,20 +187,6 @@ def replace_neurons(layer: int, fn: Callable[[Tensor], Tensor]) -> Callable[[int
             return neurons
         return fn(neurons.flatten(0, 1)).reshape(neurons.shape)
     return edit
-
-
-def ngram_loss(train_ids: Tensor, test_ids: Tensor, order: int) -> float:
-    """Held-out cross-entropy (nats/char) of add-one-smoothed character counts: unigram (order 1) or bigram
-    (order 2, the next character given the current one). The honest baselines for a character model."""
-    v = len(VOCAB)
-    if order == 1:
-        p = (torch.bincount(train_ids, minlength=v) + 1.0) / (len(train_ids) + v)
-        return -p.log()[test_ids].mean().item()
-    if order != 2:
-        raise ValueError(f"order must be 1 or 2, got {order!r}")
-    counts = torch.bincount(train_ids[:-1] * v + train_ids[1:], minlength=v * v).view(v, v) + 1.0
-    p = counts / counts.sum(dim=1, keepdim=True)
-    return -p.log()[test_ids[:-1], test_ids[1:]].mean().item()
 
 
 @torch.no_grad()
