@@ -258,3 +258,24 @@ def test_kl_gradient_accepts_an_epsilon_and_rejects_a_forgotten_beta(capsys):
     assert capsys.readouterr().out.startswith("PASS")
     ex.check_kl_gradient(lambda rho, q, beta: -rho / (q + 1e-6) + (1 - rho) / (1 - q + 1e-6))
     assert capsys.readouterr().out.startswith("FAIL")
+
+
+def test_checkers_return_and_record_their_result():
+    from sae_lib import exercises
+    before = len(exercises.RESULTS)
+    result = exercises.check_kl(lambda rho, rho_hat: ...)
+    assert isinstance(result, exercises.CheckResult) and not result.passed and result.score == 0.0
+    assert exercises.RESULTS[-1] is result and len(exercises.RESULTS) == before + 1
+
+
+def test_prediction_answers_ignore_a_number_s_form_and_a_trailing_period():
+    from sae_lib.exercises._checking import check_choice
+    assert check_choice("q", "0.50", "0.5", ("0.1", "0.5"), "why").passed
+    assert check_choice("q", "Yes.", "yes", ("yes", "no"), "why").passed
+    assert not check_choice("q", "0.1", "0.5", ("0.1", "0.5"), "why").passed
+
+
+def test_a_wrong_prediction_gets_its_own_hint(capsys):
+    from sae_lib.exercises._checking import check_choice
+    result = check_choice("q", "b", "a", ("a", "b", "c"), "because a", {"b": "b forgets the bias"})
+    assert not result.passed and "b forgets the bias" in result.message and "because a" not in capsys.readouterr().out

@@ -5,7 +5,8 @@ notebook 01, …, `ch11_features_real` for notebook 11); what they share (compar
 PASS or FAIL line, the multiple-choice questions) lives in `_checking`. Every name is also here, so a
 notebook writes `exercises.check_kl(my_kl)`.
 
-Every checker prints one line: PASS, or FAIL with a hint. A checker never raises on a learner's
+Every checker prints one line, PASS or FAIL with a hint, and returns it as a `CheckResult` (also appended to
+`RESULTS`, which a grading script reads). A checker never raises on a learner's
 mistake: an exception, None, a list, a wrong shape or dtype, or an unanswered question is a FAIL
 that says what went wrong.
 """
@@ -23,7 +24,7 @@ from . import (
                ch10_language_model,
                ch11_features_real,
 )
-from ._checking import PREDICTIONS, check_choice, check_prediction
+from ._checking import PREDICTIONS, RESULTS, CheckResult, check_choice, check_prediction
 from .ch01_kl_divergence import *  # noqa: F403 (each chapter's __all__ is the list)
 from .ch02_model import *  # noqa: F403
 from .ch03_training import *  # noqa: F403
@@ -40,5 +41,5 @@ CHAPTERS = (ch01_kl_divergence, ch02_model, ch03_training, ch04_testing, ch05_la
             ch06_dictionary_learning, ch07_edge_detectors, ch08_superposition, ch09_modern_architectures,
             ch10_language_model, ch11_features_real)
 
-__all__ = ["CHAPTERS", "PREDICTIONS", "check_choice", "check_prediction",
+__all__ = ["CHAPTERS", "CheckResult", "PREDICTIONS", "RESULTS", "check_choice", "check_prediction",
            *(name for chapter in CHAPTERS for name in chapter.__all__)]

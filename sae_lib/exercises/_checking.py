@@ -4,14 +4,36 @@ results, and printing one PASS or FAIL line with a hint. A checker never raises 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 
-def _report(name: str, ok: bool, hint: str = "") -> None:
-    """Print one PASS/FAIL line."""
-    print(f"PASS  {name}" if ok else f"FAIL  {name}: {hint}")
+@dataclass(frozen=True)
+class CheckResult:
+    """What a checker found: passed or not, the line it printed, and a score in [0, 1] (partial credit)."""
+
+    name: str
+    passed: bool
+    message: str
+    score: float
+
+    def _ipython_display_(self) -> None:
+        """Nothing more to show in a notebook: the checker has printed its PASS or FAIL line already."""
+
+
+#: Every result of this session, in order: what a grading script collects after running a notebook.
+RESULTS: list[CheckResult] = []
+
+
+def _report(name: str, ok: bool, hint: str = "", score: float | None = None) -> CheckResult:
+    """Print one PASS/FAIL line and return (and record) it as a CheckResult."""
+    message = f"PASS  {name}" if ok else f"FAIL  {name}: {hint}"
+    print(message)
+    result = CheckResult(name, bool(ok), message, float(ok) if score is None else float(score))
+    RESULTS.append(result)
+    return result
 
 
 def _problem(got: object, expected: object) -> str | None:
@@ -106,7 +128,7 @@ def _clone(value: object) -> object:
 
 def _compare(name: str, fn: object, reference: Callable, cases: list[tuple], hint: str, rtol: float = 1e-6,
              atol: float = 1e-9, diagnose: Callable[..., str | None] | None = None,
-             also_right: Callable | None = None) -> None:
+             also_right: Callable | None = None) -> CheckResult:
     """Run `fn` and `reference` on each case; PASS when every result matches to rtol/atol.
 
     Never raises on a learner's mistake. A list or NumPy array of numbers where a tensor is expected is
@@ -136,7 +158,7 @@ def _compare(name: str, fn: object, reference: Callable, cases: list[tuple], hin
             problem = f"could not compare your result ({type(got).__name__}) with the expected one: {error}"
         if problem is not None:
             return _report(name, False, f"{problem}. {hint}")
-    _report(name, True)
+    return _report(name, True)
 
 
 def _diagnosis(diagnose: Callable[..., str | None] | None, args: tuple, got: object) -> str | None:
@@ -189,29 +211,45 @@ def _codes(seed: int, n: int = 50, units: int = 8) -> torch.Tensor:
     return torch.rand(n, units, generator=torch.Generator().manual_seed(seed), dtype=torch.float64) ** 3
 
 
-def check_choice(name: str, answer: object, correct: str, options: tuple[str, ...], why: str) -> None:
-    """A prediction question: PASS when `answer` is the correct option (case and spaces ignored), else a hint."""
+def _option_text(answer: object) -> str:
+    """An answer as the text it is compared by: case, surrounding spaces, a trailing period and a number's form
+    ("0.50" is "0.5") do not matter."""
+    text = str(answer).strip().lower().rstrip(".").strip()
+    try:
+        return repr(float(text))
+    except ValueError:
+        return text
+
+
+def check_choice(name: str, answer: object, correct: str, options: tuple[str, ...], why: str,
+                 hints: dict[str, str] | None = None) -> CheckResult:
+    """A prediction question: PASS when `answer` is the correct option, else a hint.
+
+    `hints` maps a wrong option to a hint of its own (what that prediction overlooks), so that a three-way
+    question is not solved by elimination; without one the hint sends the learner back to the question."""
     if answer is None or answer is ...:
         return _report(name, False, f"no answer yet: set it to one of {', '.join(map(repr, options))}")
-    text = str(answer).strip().lower()
-    if text not in [o.lower() for o in options]:
+    by_text = {_option_text(o): o for o in options}
+    chosen = by_text.get(_option_text(answer))
+    if chosen is None:
         return _report(name, False, f"{answer!r} is not one of {', '.join(map(repr, options))}")
-    if text != correct.lower():  # the explanation names the right option, so it waits for a right answer
-        return _report(name, False, f"not {answer!r}: look again at what the question rests on, then answer again")
-    _report(name, True)
+    if _option_text(chosen) != _option_text(correct):  # the explanation names the right option: it waits
+        hint = (hints or {}).get(chosen, "look again at what the question rests on, then answer again")
+        return _report(name, False, f"not {chosen!r}: {hint}")
+    result = _report(name, True)
     print(f"      {why}")
+    return result
 
 
-#: The notebooks' predict-first questions: title → (correct option, options, why). Each chapter's module adds
-#: its own, so that the learner's cell asks the question without showing its answer.
-PREDICTIONS: dict[str, tuple[str, tuple[str, ...], str]] = {}
+#: The notebooks' predict-first questions: title → (correct option, options, why) or (…, why, hints), where
+#: hints maps a wrong option to a hint of its own. Each chapter's module adds its own, so that the learner's
+#: cell asks the question without showing its answer.
+PREDICTIONS: dict[str, tuple] = {}
 
 
-def check_prediction(question: str, answer: object) -> None:
+def check_prediction(question: str, answer: object) -> CheckResult:
     """A predict-first question of the notebooks, by its title (a key of PREDICTIONS): PASS, or FAIL with a hint."""
     if question not in PREDICTIONS:
         raise ValueError(f"question must be one of {sorted(PREDICTIONS)}, got {question!r}")
-    correct, options, why = PREDICTIONS[question]
-    check_choice(question, answer, correct, options, why)
-
-
+    correct, options, why, *hints = PREDICTIONS[question]
+    return check_choice(question, answer, correct, options, why, hints[0] if hints else None)

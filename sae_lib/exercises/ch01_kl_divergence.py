@@ -8,7 +8,7 @@ from collections.abc import Callable
 import torch
 
 from ..penalties import kl_divergence, kl_gradient
-from ._checking import PREDICTIONS, _compare, _matches
+from ._checking import PREDICTIONS, CheckResult, _compare, _matches
 
 CASES_RHO = [(0.05, [0.05, 0.2, 0.01]), (0.1, [0.5, 0.9]), (0.3, [0.3, 0.31, 0.02, 0.7])]
 
@@ -59,7 +59,7 @@ def _gradient_mistake(rho: float, q: torch.Tensor, beta: float, got: object) -> 
     return next((why for value, why in mistakes if _matches(got, value, RTOL, GRADIENT_ATOL)), None)
 
 
-def check_kl(fn: Callable) -> None:
+def check_kl(fn: Callable) -> CheckResult:
     """fn(rho, rho_hat) → Σ_j KL(ρ ‖ ρ̂_j) for a 1-D tensor rho_hat (an ε ≤ 1e-6 inside the logs is fine)."""
     cases = [(rho, torch.tensor(q, dtype=torch.float64)) for rho, q in CASES_RHO]
     return _compare("KL divergence", fn, kl_divergence, cases,
@@ -67,7 +67,7 @@ def check_kl(fn: Callable) -> None:
                     rtol=RTOL, diagnose=_kl_mistake)
 
 
-def check_kl_gradient(fn: Callable) -> None:
+def check_kl_gradient(fn: Callable) -> CheckResult:
     """fn(rho, rho_hat, beta) → ∂(β·KL)/∂ρ̂_j for each unit (an ε ≤ 1e-6 in the denominators is fine)."""
     cases = [(rho, torch.tensor(q, dtype=torch.float64), beta) for (rho, q), beta in zip(CASES_RHO, [1.0, 5e-3, 3.0])]
     return _compare("KL gradient", fn, kl_gradient, cases,

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..model import SAEConfig, SparseAutoencoder
-from ._checking import PREDICTIONS, _compare, _matches, _report, _short
+from ._checking import PREDICTIONS, CheckResult, _compare, _matches, _report, _short
 
 PREDICTIONS.update({
     "mean activation of an untrained sigmoid code": (  # notebook 02
@@ -34,7 +34,7 @@ MODULE_SIZES = ((784, 128, 32), (20, 12, 7))
 _RTOL, _ATOL = 1e-5, 1e-6
 
 
-def check_parameter_count(fn: Callable) -> None:
+def check_parameter_count(fn: Callable) -> CheckResult:
     """fn(input_dim, hidden_dims, latent_dim) → number of weights and biases in the SparseAutoencoder."""
     def actual(input_dim: int, hidden_dims: tuple, latent_dim: int) -> int:
         model = SparseAutoencoder(SAEConfig(input_dim=input_dim, hidden_dims=hidden_dims, latent_dim=latent_dim))
@@ -58,7 +58,7 @@ def check_parameter_count(fn: Callable) -> None:
                     diagnose=diagnose)
 
 
-def check_sae_module(cls: object) -> None:
+def check_sae_module(cls: object) -> CheckResult:
     """cls(input_dim, hidden_dim, latent_dim) → an nn.Module whose forward(x) returns (x_hat, z) as the library's does.
 
     The library's model for the same sizes is built, its weights are copied into the learner's Linear layers
@@ -76,7 +76,7 @@ def check_sae_module(cls: object) -> None:
         if problem is not None:
             label = getattr(cls, "__name__", "your class")
             return _report(name, False, f"{label}{sizes}: {problem}")
-    _report(name, True)
+    return _report(name, True)
 
 
 def _module_problem(cls: Callable, sizes: tuple[int, int, int], seed: int) -> str | None:

@@ -17,7 +17,7 @@ from torch import Tensor
 from ..model import SAEConfig, SparseAutoencoder
 from ..penalties import kl_divergence
 from ..training import TrainConfig, batch_losses
-from ._checking import PREDICTIONS, _compare, _matches, _number, _report, _short
+from ._checking import PREDICTIONS, CheckResult, _compare, _matches, _number, _report, _short
 
 PREDICTIONS.update({
     "why the 1e-3 run did not learn": (  # notebook 03
@@ -41,7 +41,7 @@ STEP_CASES = ((0.05, 5e-3), (0.05, 0.5), (0.1, 0.2))
 _RTOL = 1e-4
 
 
-def check_steps(fn: Callable) -> None:
+def check_steps(fn: Callable) -> CheckResult:
     """fn(n_images, batch_size, epochs) → optimiser steps taken (the last, smaller batch counts too)."""
     def diagnose(n: int, b: int, e: int, got: object) -> str | None:
         mistakes = {e * (n // b): "the last, smaller batch of each epoch is a step too",
@@ -99,7 +99,7 @@ def _loss_mistake(got: float, terms: dict[str, float], model: SparseAutoencoder,
     return next((why for value, why in mistakes if math.isclose(got, value, rel_tol=_RTOL)), "compare it term by term")
 
 
-def check_training_step(fn: Callable) -> None:
+def check_training_step(fn: Callable) -> CheckResult:
     """fn(model, optimizer, x, rho, beta) → the step's loss (MSE + β·Σ_j KL(ρ ‖ ρ̂_j)), after one Adam update.
 
     Three steps in a row on copies of the same model and the same batches, the learner's against the library's:
@@ -136,7 +136,7 @@ def check_training_step(fn: Callable) -> None:
         if problem is not None:
             return _report(name, False, f"{where}: {problem}")
         previous = my_opt.grads
-    _report(name, True)
+    return _report(name, True)
 
 
 def _step_problem(got: object, value: float | None, expected: float, terms: dict[str, float], state: dict, x: Tensor,

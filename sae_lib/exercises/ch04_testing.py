@@ -9,7 +9,7 @@ import torch
 
 from ..metrics import evaluate, l0, variance_explained
 from ..model import SAEConfig
-from ._checking import _codes, _compare, _number, _report, _short
+from ._checking import CheckResult, _codes, _compare, _number, _report, _short
 
 __all__ = ["TUNE", "check_l0", "check_tuned_beta", "check_variance_explained", "report_tuned_beta_on_test"]
 
@@ -73,7 +73,7 @@ def _ve_cases() -> list[tuple]:
     return [(x, x * 0.9), (x, x + torch.rand(40, 12, generator=g, dtype=torch.float64) * 0.3), (x, x)]
 
 
-def check_variance_explained(fn: Callable) -> None:
+def check_variance_explained(fn: Callable) -> CheckResult:
     """fn(x, x_hat) → 1 − Σ_d Var(x − x̂)_d / Σ_d Var(x)_d."""
     return _check_with_mistakes("variance explained", fn, variance_explained, _ve_cases(), _VE_MISTAKES,
                                 "Compare the variance left in the residual x − x̂ with the variance of x, as defined "
@@ -89,15 +89,13 @@ TUNE = {"rho": 0.1, "latent_dim": 64, "steps": 1000, "rho_tolerance": 0.2, "min_
 _TUNED: dict[tuple[float, int], object] = {}
 
 
-def _tuning_beta(name: str, beta: object) -> float | None:
-    """The learner's β as a float, or None after printing why it is not one."""
+def _tuning_beta(name: str, beta: object) -> float | CheckResult:
+    """The learner's β as a float, or the FAIL result that says why it is not one."""
     if beta is None or beta is ...:
-        _report(name, False, "no answer yet: set beta to a number ≥ 0 (the sweep above is a good guide)")
-        return None
+        return _report(name, False, "no answer yet: set beta to a number ≥ 0 (the sweep above is a good guide)")
     value = _number(beta)
     if value is None or not math.isfinite(value) or value < 0:
-        _report(name, False, f"beta must be a finite number ≥ 0, got {_short(beta)}")
-        return None
+        return _report(name, False, f"beta must be a finite number ≥ 0, got {_short(beta)}")
     return value
 
 
@@ -116,15 +114,15 @@ def _tuned_model(beta: float, data: object, device: str | torch.device | None) -
     return _TUNED[key]
 
 
-def check_tuned_beta(beta: object, data: object, device: str | torch.device | None = None) -> None:
+def check_tuned_beta(beta: object, data: object, device: str | torch.device | None = None) -> CheckResult:
     """Train the notebook-04 model with the learner's β on the training images minus a validation split; PASS when,
     on that validation split, ρ̂ is within 20 % of ρ = 0.1 and the variance explained is ≥ 0.72."""
     from ..data import validation_split
 
     name = "tune β for ρ = 0.1 (scored on the validation split)"
     beta = _tuning_beta(name, beta)
-    if beta is None:
-        return None
+    if isinstance(beta, CheckResult):
+        return beta
     try:
         model = _tuned_model(beta, data, device)
     except FloatingPointError as error:  # a β so large that the run diverged is an answer to fix, not a crash
@@ -136,16 +134,18 @@ def check_tuned_beta(beta: object, data: object, device: str | torch.device | No
         return _report(name, False, f"{found}; ρ̂ is more than 20 % from ρ = 0.1: {side} β")
     if m["variance_explained"] < TUNE["min_variance_explained"]:
         return _report(name, False, f"{found}; variance explained is below 0.72: lower β")
-    _report(name, True)
+    result = _report(name, True)
     print(f"      {found}")
+    return result
 
 
-def report_tuned_beta_on_test(beta: object, data: object, device: str | torch.device | None = None) -> None:
+def report_tuned_beta_on_test(beta: object, data: object,
+                              device: str | torch.device | None = None) -> CheckResult | None:
     """The tuned model's score on the test set, measured once after tuning (the model check_tuned_beta trained)."""
     name = "the tuned β on the test set"
     beta = _tuning_beta(name, beta)
-    if beta is None:
-        return None
+    if isinstance(beta, CheckResult):
+        return beta
     try:
         model = _tuned_model(beta, data, device)
     except FloatingPointError as error:
@@ -160,7 +160,7 @@ def _l0_cases() -> list[tuple]:
     return [(_codes(7), 0.1), (_codes(8), 0.5), (_codes(9) - 0.5, 0.2)]
 
 
-def check_l0(fn: Callable) -> None:
+def check_l0(fn: Callable) -> CheckResult:
     """fn(z, threshold) → mean number of units per input whose |z| exceeds the threshold."""
     return _check_with_mistakes("L0", fn, l0, _l0_cases(), _L0_MISTAKES,
                                 "L0 counts the active units of each input and averages the counts, as defined above")

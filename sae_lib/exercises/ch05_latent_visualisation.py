@@ -7,7 +7,7 @@ from collections.abc import Callable
 import torch
 
 from ..metrics import dead_fraction
-from ._checking import PREDICTIONS, _codes, _compare
+from ._checking import PREDICTIONS, CheckResult, _codes, _compare
 
 PREDICTIONS.update({
     "switching off a digit's strongest unit": (  # notebook 05
@@ -20,20 +20,20 @@ PREDICTIONS.update({
 __all__ = ["check_class_means", "check_dead_fraction", "check_top_digits"]
 
 
-def check_dead_fraction(fn: Callable) -> None:
+def check_dead_fraction(fn: Callable) -> CheckResult:
     """fn(z, threshold) → fraction of units never above the threshold on any input."""
     return _compare("dead units", fn, dead_fraction, [(_codes(10), 0.5), (_codes(11), 0.97), (_codes(12) * 0, 0.1)],
                    "A unit is dead when |z| ≤ threshold in every row; return the fraction of such columns.")
 
 
-def check_top_digits(fn: Callable) -> None:
+def check_top_digits(fn: Callable) -> CheckResult:
     """fn(z, unit, k) → indices of the k inputs with the largest activation of `unit`, largest first."""
     return _compare("top-activating inputs", fn, lambda z, unit, k: z[:, unit].topk(k).indices,
                     [(_codes(17), 3, 5), (_codes(18, n=30, units=5), 0, 1)],
                     "Take column `unit` of z and find the positions of its k largest values, largest first.")
 
 
-def check_class_means(fn: Callable) -> None:
+def check_class_means(fn: Callable) -> CheckResult:
     """fn(z, labels) → [10, units] average code of each digit class 0 … 9.
 
     The labels cover all ten digits, in shuffled orders and unequal numbers, so `range(10)` (what the figure

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import torch
 
-from ._checking import PREDICTIONS, _compare, _matches
+from ._checking import PREDICTIONS, CheckResult, _compare, _matches
 
 PREDICTIONS.update({
     "learned→true MMCS against true→learned": (  # notebook 06
@@ -20,7 +20,7 @@ PREDICTIONS.update({
 __all__ = ["check_mmcs", "check_unit_norm_columns"]
 
 
-def check_mmcs(fn: Callable) -> None:
+def check_mmcs(fn: Callable) -> CheckResult:
     """fn(true_atoms, learned_atoms) → mean over true atoms of the best cosine similarity (rows are atoms)."""
     from ..neural import mmcs
 
@@ -42,7 +42,7 @@ def check_mmcs(fn: Callable) -> None:
                     "over the true atoms.", diagnose=diagnose)
 
 
-def check_unit_norm_columns(fn: Callable) -> None:
+def check_unit_norm_columns(fn: Callable) -> CheckResult:
     """fn(w) → w with every column rescaled to unit L2 norm."""
     g = torch.Generator().manual_seed(16)
     cases = [(torch.randn(5, 8, generator=g, dtype=torch.float64),),

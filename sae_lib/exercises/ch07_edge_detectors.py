@@ -8,7 +8,7 @@ from collections.abc import Callable
 import torch
 
 from ..data import zca_whiten
-from ._checking import PREDICTIONS, _compare, check_prediction
+from ._checking import PREDICTIONS, CheckResult, _compare, check_prediction
 
 PREDICTIONS.update({
     "without whitening": (  # notebook 07
@@ -30,7 +30,7 @@ def _zca_over_n_minus_1(x: torch.Tensor, epsilon: float) -> torch.Tensor:
     return zca_whiten(x * c, epsilon) / c
 
 
-def check_zca(fn: Callable) -> None:
+def check_zca(fn: Callable) -> CheckResult:
     """fn(x, epsilon) → ZCA-whitened x: U diag(1/√(λ + ε)) Uᵀ (x − mean), with the covariance over n or n − 1."""
     name, hint = "ZCA whitening", ("Follow the steps above: centre, find the covariance's eigenvectors and "
                                    "eigenvalues, scale each direction by 1/√(λ + ε), then rotate back (that last step "
@@ -44,6 +44,6 @@ def check_zca(fn: Callable) -> None:
                     also_right=_zca_over_n_minus_1)
 
 
-def check_without_whitening(answer: object) -> None:
+def check_without_whitening(answer: object) -> CheckResult:
     """The prediction question of notebook 07: what changes when the same SAE is trained on unwhitened patches?"""
-    check_prediction("without whitening", answer)
+    return check_prediction("without whitening", answer)

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from ..training import resampled_weights
-from ._checking import _compare, _report, _short
+from ._checking import CheckResult, _compare, _report, _short
 
 __all__ = ["check_dropped_feature", "check_resampled_weights", "check_shared_direction"]
 
@@ -37,10 +37,10 @@ def _feature_answer(name: str, answer: object, correct: int, n_features: int, wh
     answer = index
     if answer != correct:
         return _report(name, False, f"not feature {answer}. {why}")
-    _report(name, True)
+    return _report(name, True)
 
 
-def check_dropped_feature(answer: object, gram: torch.Tensor) -> None:
+def check_dropped_feature(answer: object, gram: torch.Tensor) -> CheckResult:
     """answer: the feature the toy model does not represent at all, read off the diagonal of WᵀW."""
     gram = torch.as_tensor(gram)
     correct = int(gram.diagonal().argmin())
@@ -48,7 +48,7 @@ def check_dropped_feature(answer: object, gram: torch.Tensor) -> None:
                     "The diagonal of WᵀW holds ‖W_i‖²: the dropped feature's entry is (close to) 0.")
 
 
-def check_shared_direction(answer: object, gram: torch.Tensor, feature: int = 0) -> None:
+def check_shared_direction(answer: object, gram: torch.Tensor, feature: int = 0) -> CheckResult:
     """answer: the feature on the same line as `feature` but pointing the other way (most negative WᵀW entry)."""
     gram = torch.as_tensor(gram).clone()
     gram[feature, feature] = float("inf")
@@ -58,7 +58,7 @@ def check_shared_direction(answer: object, gram: torch.Tensor, feature: int = 0)
                     "means opposite arrows on one line (an antipodal pair).")
 
 
-def check_resampled_weights(fn: Callable) -> None:
+def check_resampled_weights(fn: Callable) -> CheckResult:
     """fn(w_enc, b_enc, w_dec, dead, directions, encoder_norm) → (w_enc, b_enc, w_dec) with dead latents resampled."""
     g = torch.Generator().manual_seed(17)
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import torch
 
 from ..model import JumpReLUFunction, TopK
-from ._checking import _compare, _matches
+from ._checking import CheckResult, _compare, _matches
 
 __all__ = ["check_jumprelu_threshold_gradient", "check_topk"]
 
@@ -35,7 +35,7 @@ def _topk_mistake(pre: torch.Tensor, k: int, got: object) -> str | None:
     return next((why for value, why in mistakes if _matches(got, value)), None)
 
 
-def check_topk(fn: Callable) -> None:
+def check_topk(fn: Callable) -> CheckResult:
     """fn(pre, k) → codes keeping each row's k largest pre-activations (ReLU'd) and zeros elsewhere."""
     g = torch.Generator().manual_seed(18)
     cases = [(torch.randn(5, 8, generator=g, dtype=torch.float64), 3),
@@ -70,7 +70,7 @@ def _gradient_mistake(pre: torch.Tensor, threshold: torch.Tensor, bandwidth: flo
     return next((why for value, why in mistakes if _matches(got, value)), None)
 
 
-def check_jumprelu_threshold_gradient(fn: Callable) -> None:
+def check_jumprelu_threshold_gradient(fn: Callable) -> CheckResult:
     """fn(pre, threshold, bandwidth, grad_output) → ∂L/∂θ_j = Σ_b grad_output_bj · (−θ_j/ε) · K((pre_bj − θ_j)/ε)."""
     g = torch.Generator().manual_seed(19)
     cases = []

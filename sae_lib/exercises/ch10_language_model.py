@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ._checking import PREDICTIONS, _compare
+from ._checking import PREDICTIONS, CheckResult, _compare
 
 PREDICTIONS.update({
     "what latent 950 promotes": (  # notebook 10 (the shipped SAE lm_sae_topk_auxk.pt; a test checks it)
@@ -18,7 +18,7 @@ PREDICTIONS.update({
 __all__ = ["check_loss_recovered"]
 
 
-def check_loss_recovered(fn: Callable) -> None:
+def check_loss_recovered(fn: Callable) -> CheckResult:
     """fn(loss_clean, loss_sae, loss_ablated) → the fraction of the ablation's loss increase the SAE wins back."""
     from ..metrics import loss_recovered
 

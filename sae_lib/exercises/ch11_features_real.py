@@ -8,7 +8,7 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from ._checking import PREDICTIONS, _compare, _report
+from ._checking import PREDICTIONS, CheckResult, _compare, _report
 
 PREDICTIONS.update({
     "clamping the os latent": (  # notebook 11 (latent 70 of lm_sae_topk_auxk.pt; a test checks its effect)
@@ -28,7 +28,7 @@ _COMMENT_CASES = [
 ]
 
 
-def check_comment_labels(fn: Callable) -> None:
+def check_comment_labels(fn: Callable) -> CheckResult:
     """fn(text) → one boolean per character of `text`: True inside a comment (tokenize's COMMENT tokens)."""
     from ..lm.concepts import label_source
 
@@ -58,7 +58,7 @@ def _precision_at_k(acts: torch.Tensor, labels: torch.Tensor, k: int) -> float:
     return float(top_precision(acts[:, None], labels[:, None], k)[0, 0])
 
 
-def check_top_precision(fn: Callable) -> None:
+def check_top_precision(fn: Callable) -> CheckResult:
     """fn(acts, labels, k) → the share of the k largest activations (only those > 0) where labels is True."""
     g = torch.Generator().manual_seed(21)
     cases = []
@@ -73,7 +73,7 @@ def check_top_precision(fn: Callable) -> None:
                     "all (> 0), and give the share of them that are labelled, as a float.")
 
 
-def check_measured_failure(latent: object, precisions: torch.Tensor, reason: object) -> None:
+def check_measured_failure(latent: object, precisions: torch.Tensor, reason: object) -> CheckResult:
     """The learner's latent whose dashboard shows a clear pattern but whose best concept holds in under half of its
     top activations (`precisions`: every latent's best precision), with a sentence on why the measurement misses
     it or why the pattern is not real."""
@@ -92,6 +92,7 @@ def check_measured_failure(latent: object, precisions: torch.Tensor, reason: obj
     if not isinstance(reason, str) or len(reason.split()) < 4:
         return _report(name, False, "say in a sentence why the measurement misses it (what it tracks that no label "
                        "names, or labels that split it), or why its pattern is not real")
-    _report(name, True)
+    result = _report(name, True)
     print(f"      latent {latent}: best concept holds in only {precision:.0%} of its top activations. Your reason: "
           f"{reason}")
+    return result
