@@ -106,9 +106,11 @@ def encode_text(lm: CharTransformer, sae: SparseAutoencoder, ids: Tensor, layer:
     """
     neurons = neuron_activations(lm, ids, layer) if neurons is None else neurons
     sae.eval()
-    codes = [sae.encode(chunk) for chunk in neurons.split(batch_size)]
-    keep = sae.config.k or max(int((c != 0).sum(dim=1).max()) for c in codes)
-    kept = [c.topk(max(keep, 1), dim=1) for c in codes]
+    if sae.config.k:  # TopK: keep each chunk's k values as it is encoded, so the dense codes never pile up
+        kept = [sae.encode(chunk.float()).topk(sae.config.k, dim=1) for chunk in neurons.split(batch_size)]
+    else:  # the widest row is known only at the end: a second pass keeps that many (time, not memory)
+        keep = max(int((sae.encode(chunk.float()) != 0).sum(dim=1).max()) for chunk in neurons.split(batch_size))
+        kept = [sae.encode(chunk.float()).topk(max(keep, 1), dim=1) for chunk in neurons.split(batch_size)]
     return LatentCodes(ids=ids[:len(neurons)], indices=torch.cat([k.indices for k in kept]).int(),
                        values=torch.cat([k.values for k in kept]).relu(), latent_dim=sae.config.latent_dim)
 
@@ -187,13 +189,21 @@ def dashboard_html(lm: CharTransformer, sae: SparseAutoencoder, codes: LatentCod
             f'{contexts_html(codes, j, n_contexts, before, after)}</div>')
 
 
-def plot_activation_histogram(codes: LatentCodes, j: int, ax: plt.Axes | None = None, bins: int = 40) -> plt.Axes:
-    """Histogram of latent j's non-zero activations, titled with its firing density."""
+def plot_activation_histogram(codes: LatentCodes, j: int, ax: plt.Axes | None = None, bins: int = 40,
+                              n_shown: int | None = None) -> plt.Axes:
+    """Histogram of latent j's non-zero activations, titled with its firing density; with `n_shown`, a dashed
+    line at the weakest of the top `n_shown` contexts a dashboard displays (everything left of it is unseen)."""
     if ax is None:
         _, ax = plt.subplots(figsize=(4, 2.4))
     acts = codes.latent(j)
     on = acts[acts > 0]
-    ax.hist(on.numpy(), bins=bins, color="darkorange")
+    ax.hist(on.numpy(), bins=bins, color="#E69F00")  # Okabe–Ito orange
+    if n_shown is not None and len(on):
+        weakest = float(acts[top_contexts(codes, j, n_shown)].min())
+        below = float((on < weakest).float().mean())
+        ax.axvline(weakest, color="black", linestyle="--", linewidth=1.2,
+                   label=f"weakest of the {n_shown} shown\n({below:.0%} of firings below)")
+        ax.legend(fontsize=8, loc="upper right")
     ax.set(xlabel="activation (when on)", ylabel="characters",
            title=f"latent {j}: on for {len(on) / len(acts):.2%} of characters")
     return ax
