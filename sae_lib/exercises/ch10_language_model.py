@@ -223,9 +223,7 @@ def check_top_contexts(fn: Callable, codes: object | None = None) -> CheckResult
     if not callable(fn):
         return _report(_PICKER, False, f"expected a function, got {_short(fn)}. {hint}")
     for acts, n, min_gap in _picker_cases(codes):
-        single = dashboards.LatentCodes(ids=torch.zeros(len(acts), dtype=torch.long),
-                                        indices=torch.zeros(len(acts), 1, dtype=torch.int32),
-                                        values=acts[:, None].float(), latent_dim=1)
+        single = dashboards.unit_codes(torch.zeros(len(acts), dtype=torch.long), acts)
         expected = dashboards.top_contexts(single, 0, n, min_gap)
         try:
             got = fn(acts.clone(), n, min_gap)

@@ -24,7 +24,7 @@ from .corpus import VOCAB
 from .model import CharTransformer, neuron_activations
 
 __all__ = ["LatentCodes", "contexts_html", "dashboard_html", "encode_text", "feature_dashboard_widget",
-    "logit_effects", "plot_activation_histogram", "top_contexts"]
+    "logit_effects", "plot_activation_histogram", "top_contexts", "unit_codes"]
 
 #: How characters that are hard to see are drawn in a context: newline, space, unknown.
 _VISIBLE = {"\n": "⏎", " ": "\u00a0", "\x7f": "¤"}
@@ -115,6 +115,16 @@ def encode_text(lm: CharTransformer, sae: SparseAutoencoder, ids: Tensor, layer:
                        values=torch.cat([k.values for k in kept]).relu(), latent_dim=sae.config.latent_dim)
 
 
+def unit_codes(ids: Tensor, acts: Tensor) -> LatentCodes:
+    """One unit's activations [n] (a neuron, a latent, anything) as codes, so that `top_contexts`,
+    `contexts_html` and `plot_activation_histogram` show it; it counts as firing where it is positive."""
+    acts = torch.as_tensor(acts).float().flatten()
+    if len(acts) > len(ids):
+        raise ValueError(f"acts has {len(acts)} values but the text only {len(ids)} characters")
+    return LatentCodes(ids=ids[:len(acts)], indices=torch.zeros(len(acts), 1, dtype=torch.int32),
+                       values=acts.relu()[:, None], latent_dim=1)
+
+
 def top_contexts(codes: LatentCodes, j: int, n: int = 8, min_gap: int = 20) -> list[int]:
     """Positions of latent j's n largest activations, at least `min_gap` characters apart (so one long
     run does not fill the list), largest first; fewer if it fires on fewer places."""
@@ -203,7 +213,7 @@ def plot_activation_histogram(codes: LatentCodes, j: int, ax: plt.Axes | None = 
         below = float((on < weakest).float().mean())
         ax.axvline(weakest, color="black", linestyle="--", linewidth=1.2,
                    label=f"weakest of the {n_shown} shown\n({below:.0%} of firings below)")
-        ax.legend(fontsize=8, loc="upper right")
+        ax.legend(fontsize=7, loc="best")
     ax.set(xlabel="activation (when on)", ylabel="characters",
            title=f"latent {j}: on for {len(on) / len(acts):.2%} of characters")
     return ax
