@@ -149,3 +149,27 @@ def test_notebook_10_predictions_are_what_the_shipped_sae_does(notebook_codes, c
     # the picker in the notebook agrees with the library on the real latents too
     assert ex.check_top_contexts(pick, codes).passed
     capsys.readouterr()
+
+
+def test_lm_fidelity_in_chunks_equals_the_whole_set_metrics(shipped, monkeypatch):
+    """lm_fidelity encodes in chunks (so a notebook's kernel stays small); its numbers are the whole set's."""
+    from sae_lib import metrics
+    from sae_lib.lm import fidelity
+
+    model, sae, ids = shipped
+    neurons = lm.neuron_activations(model, ids)
+    monkeypatch.setattr(fidelity, "_CHUNK", 700)  # chunks that do not divide the rows
+    row = lm.lm_fidelity(model, sae, ids, neurons=neurons)
+    whole = metrics.evaluate(sae, neurons)
+    for key in ("normalized_mse", "variance_explained", "l0", "dead_fraction", "dense_fraction"):
+        assert row[key] == pytest.approx(whole[key], rel=1e-4, abs=1e-6), key
+    x_hat, _ = metrics.reconstruct(sae, neurons)
+    assert row["loss_sae"] == pytest.approx(lm.next_char_loss(model, ids, replacement=x_hat), abs=1e-6)
+
+
+def test_unit_codes_show_any_unit_and_refuse_a_longer_one():
+    acts = torch.tensor([0.0, 2.0, -1.0, 3.0])
+    codes = dashboards.unit_codes(torch.arange(4), acts)
+    assert dashboards.top_contexts(codes, 0, n=5, min_gap=1) == [3, 1]  # negative values do not fire
+    with pytest.raises(ValueError, match="5 values"):
+        dashboards.unit_codes(torch.arange(4), torch.ones(5))
