@@ -467,9 +467,9 @@ assert max(s.weakest_precision for s, _ in scores.values()) < 0.1
 # %% [markdown]
 # Three stories, three verdicts (scores printed above):
 #
-# * The `s` latent fires on the `y` of `sy` (sys, syntax, system) and predicts the `s`, `n` or `t` that
-#   follows. Its baseline pair is `sy` itself, and the latent fires on nearly every `sy` in the text: it
-#   is a **two-character** feature. Nothing here shows that it knows which word it is in.
+# * The `s` latent fires on the `y` of `sy` (sys, syntax, system) and promotes the `s` of `sys`. Its
+#   baseline pair is `sy` itself, and the latent fires on nearly every `sy` in the text: it is a
+#   **two-character** feature. Nothing here shows that it knows which word it is in.
 # * The `.` latent's top contexts are all the `s` of `_os` (`_os.path`, `_os.fspath`), but that story
 #   holds for a small share of its firings and of its activation mass. It fires on most `os` in the text
 #   (recall), and on many other things besides, weakly: its dashboard shows its best moments, not what
