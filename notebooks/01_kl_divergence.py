@@ -86,17 +86,43 @@ print("rho_hat =", mean_activation(z))  # one number per unit: the column means
 #
 # $$\mathrm{KL}(P\,\|\,Q) = \sum_{s} P(s) \log\frac{P(s)}{Q(s)}.$$
 #
-# A Bernoulli variable has two outcomes, on (probabilities ρ and ρ̂ⱼ) and off (1−ρ and 1−ρ̂ⱼ), so
-# the sum has two terms:
+# Here P is the target unit (on with probability ρ) and Q is unit j as it behaves (on with probability
+# ρ̂ⱼ). The sparsity penalty sums KL(ρ‖ρ̂ⱼ) over the units and is weighted by β in the loss.
 #
-# $$\mathrm{KL}(\rho\,\|\,\hat\rho_j) = \rho\log\frac{\rho}{\hat\rho_j} + (1-\rho)\log\frac{1-\rho}{1-\hat\rho_j}.$$
+# ### Exercise 1: derive the penalty for one unit
 #
-# The sparsity penalty sums this over the units and is weighted by β in the loss:
-# β Σⱼ KL(ρ‖ρ̂ⱼ). Two facts make it a good penalty:
+# A Bernoulli variable has two outcomes, s = on and s = off. Work out, on paper, what P(s) and Q(s)
+# are for each outcome, write the sum out, and complete `my_kl(rho, rho_hat)` so that it returns
+# Σⱼ KL(ρ‖ρ̂ⱼ) for a 1-D tensor `rho_hat` (one mean activation per unit). The checker compares it with
+# `sae_lib` on several cases and prints PASS or a hint that names the mistake.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+def my_kl(rho, rho_hat):
+    raise NotImplementedError  # your code here
+
+
+exercises.check_kl(my_kl)
+
+# %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
+# NBVAL_CHECK_OUTPUT
+# Reference solution, folded so that it does not give the exercise away: expand the cell to see it.
+def my_kl(rho, rho_hat):
+    return (rho * torch.log(rho / rho_hat) + (1 - rho) * torch.log((1 - rho) / (1 - rho_hat))).sum()
+
+
+exercises.check_kl(my_kl)
+
+# %% [markdown]
+# ### Two facts about the penalty
+#
+# Whatever form your `my_kl` took, the penalty for one unit has two log-ratios, one per outcome. Two
+# facts make it a good penalty:
 #
 # * it is **0 exactly when ρ̂ⱼ = ρ** (both log-ratios are log 1), and positive otherwise (Gibbs'
 #   inequality);
-# * it **grows without bound** as ρ̂ⱼ → 0 or 1, because of log ρ̂ⱼ and log(1−ρ̂ⱼ).
+# * it **grows without bound** as ρ̂ⱼ → 0 or 1, because each log-ratio has a ρ̂ⱼ or a 1−ρ̂ⱼ in its
+#   denominator.
 
 # %% [markdown]
 # ### Predict first
@@ -136,38 +162,16 @@ print(f"5× too busy (0.25) costs {kl(rho, 0.25) / kl(rho, 0.005):.1f}× as much
 # twice too quiet costs *less* than twice too busy, because "twice too busy" is twice as far from ρ.
 # And the wall towards 0 is low, because log ρ̂ falls only slowly: ten times too quiet costs less
 # than five times too busy, and the cost of being too busy keeps climbing all the way to ρ̂ = 1. The
-# cell below keeps these sentences honest, for several targets below 0.5.
+# folded cell below checks these sentences for several targets below 0.5.
 
-# %%
+# %% cellView="form" jupyter={"source_hidden": true} tags=["evidence"]
+# Evidence: the lopsided costs hold for ρ = 0.02, 0.05 and 0.2, at every distance up to ρ itself.
 for target in [0.02, 0.05, 0.2]:
     for d in torch.linspace(0.01, 0.99, 50).mul(target).tolist():  # every distance up to ρ itself
         assert kl(target, target - d) > kl(target, target + d), "same distance: below ρ costs more"
     assert kl(target, target / 2) < kl(target, 2 * target), "same ratio: twice too quiet costs less"
 assert kl(0.05, 0.25) > 2 * kl(0.05, 0.005), "5× too busy costs more than twice 10× too quiet"
 assert kl(0.05, 0.9) > kl(0.05, 0.001), "near 1 the penalty is far above anything near 0"
-
-# %% [markdown]
-# ### Exercise 1: write the KL penalty yourself
-#
-# Complete `my_kl(rho, rho_hat)` so that it returns Σⱼ KL(ρ‖ρ̂ⱼ) for a 1-D tensor `rho_hat`, then
-# run the cell. The checker compares it with `sae_lib` on several cases and prints PASS or a hint.
-
-# %%
-# NBVAL_CHECK_OUTPUT
-def my_kl(rho, rho_hat):
-    raise NotImplementedError  # your code here
-
-
-exercises.check_kl(my_kl)
-
-# %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
-# NBVAL_CHECK_OUTPUT
-# Reference solution, folded so that it does not give the exercise away: expand the cell to see it.
-def my_kl(rho, rho_hat):
-    return (rho * torch.log(rho / rho_hat) + (1 - rho) * torch.log((1 - rho) / (1 - rho_hat))).sum()
-
-
-exercises.check_kl(my_kl)
 
 # %% [markdown]
 # ## What `torch.nn.functional.kl_div` computes
@@ -195,7 +199,8 @@ for name, value in results.items():
 # about it); feeding only the "on" probabilities, a common mistake, drops the (1−ρ) term, which can
 # even make the result negative.
 
-# %%
+# %% cellView="form" jupyter={"source_hidden": true} tags=["evidence"]
+# Evidence: only reduction="sum" over both outcomes gives the Bernoulli KL.
 values = list(results.values())
 assert torch.isclose(values[1], values[0]) and not torch.isclose(values[2], values[0])
 assert not torch.isclose(values[3], values[0])
@@ -211,23 +216,24 @@ assert not torch.isclose(values[3], values[0])
 # parabola). Both of those only push down; the KL pulls ρ̂ towards ρ from *both* sides.
 
 # %%
+PALETTE = {0.02: "#0072B2", 0.05: "#E69F00", 0.2: "#009E73", 0.5: "#CC79A7"}  # Okabe–Ito: colour-blind safe
 q = torch.logspace(-4, torch.log10(torch.tensor(0.999)).item(), 300, dtype=torch.float64)
 fig, (ax_kl, ax_zoom) = plt.subplots(1, 2, figsize=(12, 3.8))
 for target in [0.02, 0.05, 0.2, 0.5]:
-    ax_kl.plot(q, [kl(target, v) for v in q.tolist()], label=f"ρ = {target}")
+    ax_kl.plot(q, [kl(target, v) for v in q.tolist()], label=f"ρ = {target}", color=PALETTE[target])
 ax_kl.set(xscale="log", yscale="log", xlabel="mean activation ρ̂ (log scale)", ylabel="KL(ρ ‖ ρ̂) (log scale)",
           ylim=(1e-4, 10), title="KL penalty for several targets: zero at ρ̂ = ρ")
 ax_kl.legend(loc="lower left")
 near = torch.linspace(0.001, 0.2, 200, dtype=torch.float64)
-ax_zoom.plot(near, [kl(0.05, v) for v in near.tolist()], color="tab:orange", label="KL(0.05 ‖ ρ̂)")
+ax_zoom.plot(near, [kl(0.05, v) for v in near.tolist()], color=PALETTE[0.05], label="KL(0.05 ‖ ρ̂)")
 ax_zoom.plot(near, near, color="gray", linestyle="--", label="L1: |ρ̂|")
 ax_zoom.plot(near, near**2, color="gray", linestyle=":", label="L2: ρ̂²")
 for v, marker, what in [(0.025, "o", "0.025: 2× too quiet"), (0.075, "s", "0.075: same distance above"),
                         (0.1, "^", "0.1: 2× too busy")]:
     ax_zoom.plot(v, kl(0.05, v), marker, color="black", label=f"ρ̂ = {what}")
-ax_zoom.axvline(0.05, color="tab:red", linewidth=0.8)
+ax_zoom.axvline(0.05, color="black", linewidth=0.8, linestyle="-.", label="ρ = 0.05")
 ax_zoom.set(xlabel="mean activation ρ̂", ylabel="penalty", xlim=(0, 0.2), ylim=(0, 0.1),
-            title="Zoom near ρ = 0.05 (red line)")
+            title="Zoom near ρ = 0.05 (dash-dotted line)")
 ax_zoom.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1))
 fig.tight_layout()
 plt.show()
@@ -281,15 +287,11 @@ exercises.check_kl_gradient(my_kl_gradient)
 # %% [markdown]
 # ### The derivation, checked two ways
 #
-# Written out, the penalty is β[ρ log ρ − ρ log ρ̂ⱼ + (1−ρ) log(1−ρ) − (1−ρ) log(1−ρ̂ⱼ)]; the terms
-# without ρ̂ⱼ vanish, so
-#
-# $$\frac{\partial}{\partial \hat\rho_j}\,\beta\,\mathrm{KL}(\rho\,\|\,\hat\rho_j) = \beta\left(-\frac{\rho}{\hat\rho_j} + \frac{1-\rho}{1-\hat\rho_j}\right).$$
-#
-# It is negative below ρ (raise the activation), zero at ρ (the −5.55e-19 printed below is rounding
-# error), positive above (lower it). Let us check
-# the formula two independent ways, in float64: against autograd, and against central finite
-# differences (f(q+h) − f(q−h)) / 2h, whose error shrinks like h².
+# On a PASS the checker prints the derivative written out. `sae_lib.penalties.kl_gradient` is the
+# library's version of it: negative below ρ (raise the activation), zero at ρ (the −5.55e-19 printed
+# below is rounding error), positive above (lower it). Let us check it two independent ways, in
+# float64: against autograd, and against central finite differences (f(q+h) − f(q−h)) / 2h, whose
+# error shrinks like h².
 
 # %%
 beta, rho = 5e-3, 0.05
@@ -343,6 +345,9 @@ z = torch.sigmoid(a)
 (beta * kl_divergence(rho, mean_activation(z))).backward()
 by_hand = beta * kl_gradient(rho, z.detach().mean(dim=0)) * z.detach() * (1 - z.detach()) / len(z)
 print(f"relative difference, δ by hand vs autograd: {relative_difference(by_hand, a.grad):.1e}")
+
+# %% cellView="form" jupyter={"source_hidden": true} tags=["evidence"]
+# Evidence: the δ term by hand is autograd's, to rounding error.
 assert relative_difference(by_hand, a.grad) < 1e-12
 
 # %% [markdown]
@@ -417,6 +422,9 @@ for pre in [-5.0, -10.0, -13.0, -15.0]:
     (beta * kl_divergence(rho, mean_activation(torch.sigmoid(a)))).backward()
     print(f"pre-activation {pre:6}: ρ̂ = {torch.sigmoid(torch.tensor(pre)).item():.1e}, "
           f"penalty's push per input = {a.grad[0, 0].item():.2e}")
+
+# %% cellView="form" jupyter={"source_hidden": true} tags=["evidence"]
+# Evidence: a pre-activation of −15 puts ρ̂ below the clamp.
 assert torch.sigmoid(torch.tensor(-15.0, dtype=torch.float64)) < EPS
 
 # %% [markdown]
@@ -445,7 +453,7 @@ for name, code in [("on for 5 % of inputs", on_off), ("0.05 on every input", con
 # λ · mean‖z‖₁ with λ = 10⁻³, and the KL penalty with ρ = 0.05 and β = 0.03. The loophole belongs to
 # each unit, so a histogram pooled over all units cannot show it; instead, split each unit's test
 # digits into four bands: off (below 0.01), near ρ (0.01 to 0.1), moderate (0.1 to 0.5) and on (above
-# 0.5). A unit that is truly on/off at ρ = 0.05 would be a bar 95 % grey and 5 % blue.
+# 0.5). A unit that is truly on/off at ρ = 0.05 would be a bar 95 % "off" and 5 % "on".
 
 # %%
 data = sae_lib.load_mnist()
@@ -467,7 +475,7 @@ for ax, (name, share) in zip(axes, shares.items()):
     order = share[1].argsort(descending=True)  # units that spend most digits near ρ first
     tops = share[:, order].cumsum(dim=0).numpy()  # stacked bars, one column per unit, drawn as four filled outlines
     for top, bottom, label, colour in zip(tops, [0 * tops[0], *tops[:-1]], band_names,
-                                          ["0.85", "tab:red", "tab:orange", "tab:blue"]):
+                                          ["0.85", "#E69F00", "#56B4E9", "#0072B2"]):  # Okabe–Ito
         ax.stairs(top, [j - 0.5 for j in range(len(top) + 1)], baseline=bottom, fill=True, color=colour, label=label)
     ax.set(xlabel="unit (sorted by share of digits near ρ)", xlim=(-0.5, share.shape[1] - 0.5), ylim=(0, 1),
            title=f"{name}\ntest MSE {scores[name]['test_mse']:.4f}, mean ρ̂ {scores[name]['mean_rho_hat']:.3f}")
@@ -488,31 +496,21 @@ print("(dead units: never above the activity threshold 0.1 on any test digit)")
 
 # %% [markdown]
 # Without a penalty most units are on (above 0.5) for every single digit: a dense code. The KL model
-# meets its target mean, and its bars show how: no unit is on/off. The median unit spends the share
-# of digits near ρ (red) printed under the table, and is fully on for only a few, which is exactly the
-# loophole, unit by unit (units further right spend less time near ρ, but none is on/off either). L1
-# takes another route: it switches whole units off (the mostly grey columns; the table's "dead units"
-# are units never active (> 0.1) on any test digit, even if they do not stay below the grey band's
-# 0.01), and the units it keeps are almost never off (little grey at their feet). So
-# L1's code has more zeros, but they come from dead units, not from units that fire for a few
-# digits. Nor is that the price of a stronger penalty: λ was picked so that the L1 model
+# meets its target mean, and its bars show how: no unit is on/off. The median unit spends the share of
+# digits near ρ printed under the table and is fully on for only a few: the loophole, unit by unit.
+# L1 takes another route. It switches whole units off (the columns that are almost all "off"; the
+# table counts a unit as dead when it never exceeds 0.1 on a test digit), and the units it keeps are
+# almost never off. So L1's code has more zeros, but they come from dead units, not from units that
+# fire for a few digits. Nor is that the price of a stronger penalty: λ was picked so that the L1 model
 # reconstructs at least as well as the KL model, and it does better (the table's test MSE). Neither
 # penalty, on its own, makes each unit either on or off; modern SAEs use ReLU codes with an L1 or an
-# explicit L0 penalty and revive dead units (notebooks 06, 08 and 09).
-#
-# These are one seed per model. The same three models on three seeds, trained once by
-# `python scripts/sweep_sparsity.py` (its cost is printed below), say the same on every seed:
+# explicit L0 penalty and revive dead units (notebooks 06, 08 and 09). These are one seed per model;
+# the folded cell checks every sentence of this paragraph on two more seeds.
 
-# %%
+# %% cellView="form" jupyter={"source_hidden": true} tags=["evidence"]
+# Evidence: the paragraph above holds on this run and on seeds 0-2 of scripts/sweep_sparsity.py (shipped).
 sweep = sae_lib.checkpoint.load_json_asset("sparsity_sweeps.json")  # checksum-verified
-print(f"made by `{sweep['made_by']}` in {sweep['seconds']} s ({sweep['data']}), seeds {sweep['seeds']}")
 runs = {(r["model"], r["seed"]): r for r in sweep["penalties"]}
-print(f"{'':24} {'seed':>4} {'test MSE':>8} {'ρ̂':>6} {'dead units':>10} {'off, pooled':>11} {'median unit near ρ':>18}")
-for (name, seed), r in runs.items():
-    print(f"{name:24} {seed:>4} {r['test_mse']:>8.4f} {r['rho_hat']:>6.3f} {r['dead_fraction']:>10.0%} "
-          f"{r['pooled_shares'][0]:>11.0%} {r['median_unit_shares'][1]:>18.0%}")
-
-# %%
 kl_name, l1_name = "KL (ρ = 0.05, β = 0.03)", "L1 (λ = 1e-3)"
 live = {name: {"test_mse": scores[name]["test_mse"], "rho_hat": scores[name]["mean_rho_hat"],
                "dead_fraction": scores[name]["dead_fraction"], "pooled_shares": share.mean(dim=1).tolist(),
@@ -529,6 +527,7 @@ for seed, run in [("live", live)] + [(s, {n: runs[(n, s)] for n in configs}) for
     assert l1_run["test_mse"] < kl_run["test_mse"], f"seed {seed}: … while it reconstructs better than KL"
 kept = shares[l1_name][:, shares[l1_name][0] < 0.5]  # the L1 units that are not off on most digits
 assert kept.shape[1] < 0.7 * 64 and kept[0].median() < 0.2, "the units L1 keeps are almost never off"
+print(f"checked on the live run and on seeds {sweep['seeds']} (trained in {sweep['seconds']} s by `{sweep['made_by']}`)")
 
 # %% [markdown]
 # ## Try it: move ρ
@@ -546,7 +545,7 @@ widgets.kl_curve_widget(rho=0.05)
 # ## Summary
 #
 # * A sparse code keeps each unit's mean activation ρ̂ⱼ (the batch mean of its outputs) near a small ρ.
-# * The Bernoulli KL, ρ log(ρ/ρ̂) + (1−ρ) log((1−ρ)/(1−ρ̂)), is 0 at ρ̂ = ρ and grows towards 0 and 1;
+# * The Bernoulli KL, one log-ratio per outcome (on, off), is 0 at ρ̂ = ρ and grows towards 0 and 1;
 #   near a small ρ it charges a too-quiet unit more than a too-busy one *at the same distance* from ρ,
 #   but less at the same ratio (twice too quiet costs less than twice too busy), and far less than a
 #   unit heading for 1.
@@ -554,7 +553,8 @@ widgets.kl_curve_widget(rho=0.05)
 # * Its gradient is β(−ρ/ρ̂ + (1−ρ)/(1−ρ̂)); through the sigmoid it becomes UFLDL's δ term, bounded at
 #   β(ρ̂ − ρ)/n per input for a constant unit. Autograd and finite differences agree, network-wide.
 # * Clamping ρ̂ keeps the loss finite but passes no gradient outside [10⁻⁶, 1 − 10⁻⁶].
-# * KL constrains the mean only: trained on MNIST, every unit meets ρ by hovering near it on many
-#   inputs; L1 instead switches whole units off. Look at each unit, not at a pooled histogram.
+# * **The caveat: KL constrains the mean only.** Trained on MNIST, every unit meets ρ by hovering
+#   near it on many inputs instead of switching on and off; L1 instead switches whole units off. A
+#   met target ρ̂ = ρ does not make a code sparse: look at each unit, not at a pooled histogram.
 #
 # Next, **02 · The model** builds the autoencoder whose codes this penalty will shape.

@@ -57,9 +57,8 @@ print(f"Using device: {device}")
 # with was made on it, so live and shipped numbers agree (and its small size matters below).
 data = sae_lib.data.load_offline_mnist()
 print(f"MNIST sample: {len(data.train_images):,} training and {len(data.test_images):,} test digits")
-# Weight decay and the classifier comparison on seeds 0, 1 and 2, precomputed by
-# scripts/sweep_weight_decay.py: those comparisons are asserted on every seed, and the model trained
-# below must reproduce the seed-0 row.
+# Weight decay and the classifier comparison on seeds 0, 1 and 2, precomputed (the folded cells check
+# every comparison on each seed, and that the model trained below is the sweep's seed 0).
 sweep = load_json_asset("weight_decay_sweep.json")
 print(f"sweep: {len(sweep['rows'])} models, made by `{sweep['made_by']}` in {sweep['seconds']} s on one thread")
 
@@ -70,6 +69,24 @@ print(f"sweep: {len(sweep['rows'])} models, made by `{sweep['made_by']}` in {swe
 # 784 → 196 → 784, sigmoid code, as in Stanford's UFLDL tutorial. UFLDL uses ρ = 0.1 and β = 3 on a
 # cost whose reconstruction term is ½ Σ_d (x_d − x̂_d)² per image; `sae_lib`'s MSE averages over the
 # 784 pixels instead, which is that term × 2/784, so the same balance needs β = 3 × 2/784 here.
+#
+# ### Predict first
+#
+# Before training it and looking inside: once it is trained, take a test digit, find its most active
+# unit, set that one activation to 0 and decode. How much of the reconstruction goes with it:
+# `"most"` of it (over half its norm: the digit is gone), `"some"` (a piece of a stroke; the digit stays
+# readable), or `"almost none"` (under 2 %)? The section "Switch one unit off" measures it.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+answer = None  # your prediction: "most", "some" or "almost none"
+exercises.check_prediction("switching off a digit's strongest unit", answer)
+
+# %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
+# NBVAL_CHECK_OUTPUT
+# Reference answer, folded so that it does not give the question away: expand the cell to see it.
+answer = "some"
+exercises.check_prediction("switching off a digit's strongest unit", answer)
 
 # %%
 beta = 3 * 2 / 784
@@ -81,7 +98,8 @@ print(f"β = {beta:.2e}; {history.steps} steps in {history.seconds:.1f} s: varia
 x_hat, z = (t.cpu() for t in sae_lib.reconstruct(model, data.test_images))
 plots.plot_reconstructions(data.test_images, x_hat, n=10)
 
-# %%
+# %% cellView="form" jupyter={"source_hidden": true} tags=["evidence"]
+# Evidence: the model learned, meets ρ, and is the sweep's seed-0 model (the comparisons below rest on the sweep).
 assert metrics["variance_explained"] >= 0.75 and abs(metrics["mean_rho_hat"] - 0.1) <= 0.025
 no_decay_rows = [r for r in sweep["rows"] if r["weight_decay"] == 0]
 assert abs(metrics["variance_explained"] - no_decay_rows[0]["variance_explained"]) < 0.005, "reproduces seed 0"
@@ -105,7 +123,8 @@ print(f"activations below 0.1: {(z <= 0.1).float().mean():.0%}; above 0.5: {(z >
 # (the printed median count out of 196) is above 0.5. So this code is sparse in the sense of *most units low most of the time*, not of a handful
 # of units per digit (notebook 01 showed that with KL, "low" can mean "near ρ" rather than 0).
 
-# %%
+# %% cellView="form" jupyter={"source_hidden": true} tags=["evidence"]
+# Evidence: "most units low most of the time", in the numbers the paragraph gives.
 assert 0.5 < (z <= 0.1).float().mean() < 0.9 and 40 <= metrics["l0"] <= 75
 assert 5 <= per_digit_above_half.median() <= 40
 
@@ -124,7 +143,7 @@ print(f"in these 40 rows: {(z[:40] <= 0.1).float().mean():.0%} of cells below 0.
 # %% [markdown]
 # ## Mean activation per unit
 #
-# The target ρ is the red line; the KL penalty has pulled each unit's ρ̂ⱼ towards it.
+# The dashed line is the target ρ; the KL penalty has pulled each unit's ρ̂ⱼ towards it.
 
 # %%
 plots.plot_mean_activation(z, rho=0.1)
@@ -133,8 +152,9 @@ plots.plot_mean_activation(z, rho=0.1)
 # ## What each unit draws
 #
 # With a one-layer decoder, x̂ = σ(W z + b), unit j adds zⱼ times column j of W to the output's
-# pre-activation. That column, drawn as an image, is unit j's **feature**: red pixels are brightened,
-# blue ones darkened. The first 64 units:
+# pre-activation. That column, drawn as an image, is unit j's **feature**: pixels with a positive
+# weight are brightened, those with a negative weight darkened (the colour bar says which colour is
+# which sign). The first 64 units:
 
 # %%
 features = model.dictionary.detach().cpu()  # [units, 784]: decoder column j of unit j
@@ -172,7 +192,10 @@ plt.show()
 ratio = (speckle[centre].mean() / speckle[~centre].mean()).item()
 print(f"speckle in the central 20 × 20 pixels (dashed) is {ratio:.0f}× that in the 4-pixel border; "
       f"roughness (0 smooth, 1 white noise) of the features: median {roughness(features).median():.2f}")
-assert ratio > 5, "the speckle sits where the digits are, not on the border"
+
+# %% cellView="form" jupyter={"source_hidden": true} tags=["evidence"]
+# Evidence: the speckle sits where the digits are, not on the border.
+assert ratio > 5
 
 # %% [markdown]
 # The speckle follows the ink: it is strongest where digits often have strokes. Each of those weights
@@ -186,6 +209,7 @@ assert ratio > 5, "the speckle sits where the digits are, not on the border"
 
 # %%
 from sklearn.decomposition import PCA
+from sklearn.neighbors import NearestCentroid
 
 pca = PCA(n_components=16, random_state=0).fit(data.train_images.reshape(len(data.train_images), -1).numpy())
 components = torch.as_tensor(pca.components_)
@@ -216,7 +240,10 @@ ax.legend(fontsize=9)
 plt.show()
 print(f"largest cosine with another feature: median {nearest.median():.2f}, maximum {nearest.max():.2f} "
       f"(random directions: median {random_nearest.median():.2f}); pairs above 0.9: {int((nearest > 0.9).sum()) // 2}")
-assert nearest.max() < 0.9, "no two features are copies of each other"
+
+# %% cellView="form" jupyter={"source_hidden": true} tags=["evidence"]
+# Evidence: no two features are copies of each other.
+assert nearest.max() < 0.9
 
 # %% [markdown]
 # ## What each unit responds to
@@ -290,12 +317,13 @@ def my_class_means(z, labels):
 exercises.check_class_means(my_class_means)
 
 # %% [markdown]
-# The heatmap sorts the units by their preferred digit (the class with the highest average), and
+# scikit-learn's nearest-centroid classifier keeps exactly these averages (its `centroids_`), so the
+# picture is drawn from it rather than from your function. The heatmap sorts the units by their preferred digit (the class with the highest average), and
 # within each digit by how much of their activation goes to it, so each unit's preferred digit shows
 # as a block along the diagonal.
 
 # %%
-class_means = torch.stack([z[data.test_labels == c].mean(dim=0) for c in range(10)])
+class_means = torch.as_tensor(NearestCentroid().fit(z.numpy(), data.test_labels.numpy()).centroids_)  # [10, units]
 preferred = class_means.argmax(dim=0)
 share = class_means.max(dim=0).values / class_means.sum(dim=0)  # 0.1 would mean no preference at all
 order = sorted(range(z.shape[1]), key=lambda j: (preferred[j].item(), -share[j].item()))
@@ -319,28 +347,17 @@ print(f"share of a unit's average activation that goes to its favourite digit: m
 # under half of their average activation to their favourite digit, because a stroke is shared by
 # several digits. A digit is a *combination* of units, not one unit.
 
-# %%
+# %% cellView="form" jupyter={"source_hidden": true} tags=["evidence"]
+# Evidence: every digit has units, and most units give under half their activation to one digit.
+sizes = torch.bincount(data.test_labels, minlength=10).double()  # averages weighted by class size: the mean code
+assert torch.allclose((sizes[:, None] * class_means).sum(dim=0) / sizes.sum(), z.double().mean(dim=0), atol=1e-6)
 assert (counts > 0).all() and share.median() > 0.1 and (share > 0.5).float().mean() < 0.5
 
 # %% [markdown]
 # ## Switch one unit off
 #
-# ### Predict first
-#
-# Take a test digit, find its most active unit, set that one activation to 0 and decode. How much
-# of the reconstruction goes with it: `"most"` of it (over half its norm: the digit is gone),
-# `"some"` (a piece of a stroke; the digit stays readable), or `"almost none"` (under 2 %)?
-
-# %%
-# NBVAL_CHECK_OUTPUT
-answer = None  # your prediction: "most", "some" or "almost none"
-exercises.check_prediction("switching off a digit's strongest unit", answer)
-
-# %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
-# NBVAL_CHECK_OUTPUT
-# Reference answer, folded so that it does not give the question away: expand the cell to see it.
-answer = "some"
-exercises.check_prediction("switching off a digit's strongest unit", answer)
+# At the start you predicted what switching off a digit's strongest unit does. Here is the
+# experiment: take a test digit, find its most active unit, set that one activation to 0 and decode.
 
 # %%
 index = 0
@@ -375,8 +392,9 @@ with torch.no_grad():  # the same experiment on every test digit
     changes = (x_hat - model.decode(z_off.to(device)).cpu()).norm(dim=1) / x_hat.norm(dim=1)
 print(f"over all test digits, the strongest unit carries a median {changes.median():.0%} of the reconstruction")
 
-# %%
-assert 0.02 < change < 0.5 and 0.02 < changes.median() < 0.5, "one unit is some of the digit, not most or none"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["evidence"]
+# Evidence: one unit is some of the digit, not most or none, on this digit and over the test set.
+assert 0.02 < change < 0.5 and 0.02 < changes.median() < 0.5
 assert (changes > 0.5).float().mean() < 0.05
 
 # %% [markdown]
@@ -386,27 +404,39 @@ assert (changes > 0.5).float().mean() < 0.05
 # the reconstruction's norm (printed above), and the same holds across the test digits.
 
 # %% [markdown]
-# ### Exercise 3: dead units
+# ### Exercise 3: dead units, one batch at a time
 #
-# Complete `my_dead_fraction(z, threshold)`: the fraction of units that are never above the
-# threshold on any input. (This model has none: the printout below says so.)
+# A unit is **dead** when it is never above the activity threshold (in |z|) on any input. On 1,000
+# test digits held in memory that is one line; a training run sees its data one batch at a time and
+# cannot keep it all, and that is where dead units have to be caught (notebooks 06 and 08 do it while
+# training). Complete `my_dead_fraction(batches, threshold)`: `batches` yields [inputs, units] code
+# tensors and can be read **once**; return the fraction of units that are dead over all of them.
+# The checker's batches are built so that answers judged batch by batch go wrong, and it names the
+# mistake.
 
 # %%
 # NBVAL_CHECK_OUTPUT
-def my_dead_fraction(z, threshold):
+def my_dead_fraction(batches, threshold):
     raise NotImplementedError  # your code here
 
 
-exercises.check_dead_fraction(my_dead_fraction)
+exercises.check_dead_fraction_stream(my_dead_fraction)
 
 # %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
 # NBVAL_CHECK_OUTPUT
-# Reference solution: expand the cell to see it.
-def my_dead_fraction(z, threshold):
-    return (~(z.abs() > threshold).any(dim=0)).float().mean()
+# Reference solution, folded so that it does not give the exercise away: expand the cell to see it.
+def my_dead_fraction(batches, threshold):
+    ever_active = None
+    for z_batch in batches:
+        active = (z_batch.abs() > threshold).any(dim=0)  # per unit: active on some input of this batch
+        ever_active = active if ever_active is None else ever_active | active
+    return (~ever_active).float().mean()
 
 
-exercises.check_dead_fraction(my_dead_fraction)
+exercises.check_dead_fraction_stream(my_dead_fraction)
+
+# %% [markdown]
+# This model has no dead units on the test digits, and no dense ones either:
 
 # %%
 print(f"dead units in this model: {metrics['dead_fraction']:.0%}; dense units: {metrics['dense_fraction']:.0%}")
@@ -448,7 +478,8 @@ print("variance explained, mean over seeds: "
 # fifth too (the means over seeds are printed above; it falls on every seed). Whether the smoother features are worth it depends on
 # what the code is for; the next section asks one such question.
 
-# %%
+# %% cellView="form" jupyter={"source_hidden": true} tags=["evidence"]
+# Evidence: weight decay smooths and costs reconstruction on every seed; the model above is the sweep's seed 0.
 assert abs(roughness(features).median().item() - no_decay_rows[0]["roughness_median"]) < 0.01, "reproduces seed 0"
 for plain, decay in zip(no_decay_rows, decay_rows):
     assert plain["seed"] == decay["seed"]
@@ -497,7 +528,8 @@ for name, rows in [("without weight decay", no_decay_rows), ("with weight decay"
 # ties; the gaps at 1,000 labels, printed above, are about two to four points without weight decay
 # and about four to six with it, on every seed.)
 
-# %%
+# %% cellView="form" jupyter={"source_hidden": true} tags=["evidence"]
+# Evidence: codes beat pixels at 1,000 labels on every seed (tuned C too); with weight decay also at 100 labels.
 assert abs(accuracy["codes (196)"] - no_decay_rows[0]["codes_1000"]) < 0.01, "reproduces the sweep's seed 0"
 for r in no_decay_rows + decay_rows:
     assert r["codes_1000"] > r["pixels_1000"] + 0.01 and r["codes_1000_tuned"] > r["pixels_1000_tuned"]
@@ -509,8 +541,8 @@ for r in decay_rows:
 #
 # The sparsity explorer (notebook 03, or `sparsity_explorer.ipynb` on its own page) draws the
 # histogram and mean activations for any ρ and β. Try a tiny ρ such as 0.005: after the explorer's
-# short fine-tune every digit collapses to much the same blur (a limit of that short run, not of ρ: a
-# test, tests/test_sparsity_explorer.py, checks that a 1,000-step run at the same ρ does better). Try β = 0: the code goes dense.
+# short fine-tune every digit collapses to much the same blur: that is how far 128 steps get at that
+# ρ, not the best a code so sparse could do. Try β = 0: the code goes dense.
 #
 # ## Summary
 #
@@ -523,7 +555,11 @@ for r in decay_rows:
 #   roughness by about a fifth, at a large cost in reconstruction.
 # * Top-activating inputs show what a unit reads; class averages show units shared across digits;
 #   switching one unit off removes some of the digit, not most of it.
+# * A dead unit is silent on every input: over a stream of batches, remember which units have fired.
 # * A linear classifier does better on the codes than on the pixels with the same 1,000 labels.
+# * **The caveat: a picture is a story, not a measurement.** A feature image and a unit's top digits
+#   suggest what the unit does; the class averages and the switch-off experiment measure it, and they
+#   show units shared across digits that each carry a part of a digit, not digit detectors.
 #
 # Next, **06 · Dictionary learning on neural data** swaps sigmoid codes and KL for ReLU codes and L1,
 # the recipe of interpretability SAEs (as of 2023; notebook 09 covers what came after).

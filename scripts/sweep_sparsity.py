@@ -1,11 +1,12 @@
-"""Sweep the multi-seed comparisons behind notebooks 01 and 04 on MNIST (one-layer 784 → 64 sigmoid SAEs).
+"""Sweep the multi-seed comparisons behind notebooks 01 and 04 on MNIST (mostly one-layer 784 → 64 sigmoid SAEs).
 
     python scripts/sweep_sparsity.py                              # the shipped sweep (about 2 minutes on 1 core)
     python scripts/sweep_sparsity.py --seeds 0 --step-scale 0.01 --out /tmp   # smoke run
 
 Notebook 01: no penalty, L1 and KL (ρ = 0.05), 800 Adam steps each: reconstruction error and, per unit,
 how each unit spends its inputs (off, near ρ, moderate, on). Notebook 04: the KL penalty's β from 0 to 1
-at ρ = 0.05, 1,000 steps each: error against sparsity. Every model on three seeds, on one CPU thread (so
+at ρ = 0.05, 1,000 steps each: error against sparsity; and five of those β values on the chapters' own
+784 → 128 → 32 model, to say what changes with the hidden layer. Every model on three seeds, on one CPU thread (so
 the run is deterministic and the notebooks' live seed-0 models reproduce its rows), scored on the test
 split of `load_mnist()`. Writes the scores (no weights) to assets/sparsity_sweeps.json atomically and
 records its SHA-256 in checksums.json.
@@ -38,6 +39,9 @@ BANDS = (0.0, 0.01, 0.1, 0.5, 1.01)
 #: Notebook 04's β values (ρ = 0.05; β = 0 trains without a penalty), 1,000 steps each.
 BETAS = (0.0, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0)
 BETA_STEPS = 1000
+#: Notebook 04's check of what the hidden layer changes: the chapters' 784 → 128 → 32 model at five of the β values.
+CLASSIC_MODEL = SAEConfig()
+CLASSIC_BETAS = (0.0, 1e-3, 1e-2, 0.1, 1.0)
 
 
 def _penalty_row(model: torch.nn.Module, mnist: data.ImageData) -> dict:
@@ -63,7 +67,7 @@ def _beta_row(model: torch.nn.Module, mnist: data.ImageData) -> dict:
 def sweep(mnist: data.ImageData, seeds: list[int], step_scale: float = 1.0) -> dict:
     """Both notebooks' rows: one per (model or β, seed)."""
     steps_01, steps_04 = (max(1, round(s * step_scale)) for s in (PENALTY_STEPS, BETA_STEPS))
-    penalties, betas = [], []
+    penalties, betas, classic = [], [], []
     for seed in seeds:
         for name, settings in PENALTIES.items():
             model, _ = train(mnist.train_images, None, MODEL, TrainConfig(steps=steps_01, seed=seed, **settings),
@@ -73,7 +77,12 @@ def sweep(mnist: data.ImageData, seeds: list[int], step_scale: float = 1.0) -> d
             config = TrainConfig(penalty="kl" if beta else "none", rho=0.05, beta=beta, steps=steps_04, seed=seed)
             model, _ = train(mnist.train_images, None, MODEL, config, device="cpu", progress=False)
             betas.append({"beta": beta, "seed": seed, **_beta_row(model, mnist)})
-    return {"steps": {"penalties": steps_01, "beta": steps_04}, "penalties": penalties, "beta": betas}
+        for beta in CLASSIC_BETAS:
+            config = TrainConfig(penalty="kl" if beta else "none", rho=0.05, beta=beta, steps=steps_04, seed=seed)
+            model, _ = train(mnist.train_images, None, CLASSIC_MODEL, config, device="cpu", progress=False)
+            classic.append({"beta": beta, "seed": seed, **_beta_row(model, mnist)})
+    return {"steps": {"penalties": steps_01, "beta": steps_04}, "penalties": penalties, "beta": betas,
+            "classic": classic}
 
 
 def main() -> None:
@@ -94,7 +103,7 @@ def main() -> None:
                "torch": torch.__version__.split("+")[0], "data": mnist.source, "seconds": round(seconds),
                "seeds": args.seeds, "bands": BANDS, **result}
     path = checkpoint.write_json_asset(payload, args.out, ASSET)  # atomic, and its checksum recorded
-    print(f"{len(result['penalties']) + len(result['beta'])} models in {seconds:.0f} s → {path}")
+    print(f"{sum(len(result[k]) for k in ('penalties', 'beta', 'classic'))} models in {seconds:.0f} s → {path}")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from sae_lib import exercises as ex
+from sae_lib.exercises.ch01_kl_divergence import GRADIENT_WRITTEN_OUT
 from sae_lib.metrics import band_shares
 from sae_lib.penalties import kl_divergence
 
@@ -22,7 +23,7 @@ def kl(rho, q):
 def test_the_question_rewards_the_right_reasoning_not_the_ratio_one():
     """The options are ρ̂ = 0.025 and 0.075, the same distance from ρ = 0.05: the one below costs more. Had the
     question compared ratios (0.025 against 0.1, both 2× off), the answer would flip: so ratio reasoning fails it."""
-    correct, options, why = ex.PREDICTIONS[COSTS_MORE]
+    correct, options, why, hints = ex.PREDICTIONS[COSTS_MORE]
     quiet, busy = (float(o) for o in options if o != "same")
     assert math.isclose(0.05 - quiet, busy - 0.05)  # the same distance, so the question is about distance
     assert correct == "0.025" and kl(0.05, quiet) > kl(0.05, busy)
@@ -112,3 +113,40 @@ def test_check_kl_gradient_names_the_common_mistake(capsys, named):
 def test_check_kl_gradient_accepts_a_stable_epsilon(capsys):
     ex.check_kl_gradient(lambda rho, q, beta: beta * (-rho / (q + 1e-6) + (1 - rho) / (1 - q + 1e-6)))
     assert capsys.readouterr().out.startswith("PASS")
+
+
+#: The predict-first questions of notebooks 01–05: each wrong option has a hint of its own.
+QUESTIONS_01_05 = [COSTS_MORE, "sign of ∂KL/∂ρ̂ at ρ̂ = 0.2 > ρ", "mean activation of an untrained sigmoid code",
+                   "why the 1e-3 run did not learn", "switching off a digit's strongest unit"]
+
+
+@pytest.mark.parametrize("question", QUESTIONS_01_05)
+def test_every_wrong_prediction_gets_a_hint_of_its_own_that_keeps_the_answer(question, capsys):
+    correct, options, why, hints = ex.PREDICTIONS[question]
+    wrong = [o for o in options if o != correct]
+    assert sorted(hints) == sorted(wrong) and len(set(hints.values())) == len(wrong)
+    for option in wrong:
+        ex.check_prediction(question, option)
+        out = capsys.readouterr().out
+        assert out == f"FAIL  {question}: not {option!r}: {hints[option]}\n"
+        assert why not in out and f"{correct!r}" not in out and f'"{correct}"' not in out
+
+
+def unfinished(*args):
+    raise NotImplementedError
+
+
+def test_the_gradient_is_written_out_only_after_a_pass(capsys):
+    ex.check_kl_gradient(lambda rho, q, beta: beta * (-rho / q + (1 - rho) / (1 - q)))
+    out = capsys.readouterr().out
+    assert out.startswith("PASS") and GRADIENT_WRITTEN_OUT in out
+    for answer in (_GRADIENT_MISTAKES["the sign is flipped"], unfinished, None):
+        ex.check_kl_gradient(answer)
+        out = capsys.readouterr().out
+        assert out.startswith("FAIL") and "(1−ρ)/(1−ρ̂_j)" not in out, out
+
+
+def test_the_kl_hint_starts_from_the_general_definition_not_the_bernoulli_formula(capsys):
+    ex.check_kl(lambda rho, q: kl_divergence(rho, q) * 1.5)  # an unforeseen mistake: the general hint
+    out = capsys.readouterr().out
+    assert out.startswith("FAIL") and "Σ_s P(s) log(P(s)/Q(s))" in out and "log((1−ρ)" not in out, out

@@ -88,6 +88,12 @@ def test_a_right_training_step_passes_in_its_common_forms(answer, capsys):
     (step_with(loss_of=lambda x, x_hat, z, rho, beta: F.mse_loss(x_hat, x) + beta * kl(rho, z.mean(1))),
      "each unit's mean over the batch (dimension 0)"),
     (step_with(loss_of=lambda x, x_hat, z, rho, beta: beta * kl(rho, z.mean(0))), "add the reconstruction term"),
+    (step_with(loss_of=lambda x, x_hat, z, rho, beta: 0.5 * ((x_hat - x) ** 2).sum() / len(x) + beta * kl(rho, z.mean(0))),
+     "UFLDL's ½‖x − x̂‖² averaged over the images"),
+    (step_with(loss_of=lambda x, x_hat, z, rho, beta: 0.5 * ((x_hat - x) ** 2).sum() + beta * kl(rho, z.mean(0))),
+     "UFLDL's per-image cost summed over the batch"),
+    (step_with(loss_of=lambda x, x_hat, z, rho, beta: 0.5 * F.mse_loss(x_hat, x) + beta * kl(rho, z.mean(0))),
+     "a ½ too many"),
     (step_with(loss_of=lambda x, x_hat, z, rho, beta: F.mse_loss(x_hat, x) + beta * kl(z.mean(0), rho)),
      "compare it term by term"),  # no named mistake: the loss is still compared and found wrong
     (step_with(zero_grad="never"), "step 2 (rho=0.05, beta=0.5): the gradients of the previous step were added"),
@@ -178,6 +184,7 @@ def test_the_diagnosis_question_does_not_name_its_answer_on_a_wrong_one(wrong, c
     ex.check_prediction("why the 1e-3 run did not learn", wrong)
     out = capsys.readouterr().out
     assert out.startswith("FAIL") and "slow" not in out and "plateau" not in out
+    assert out.split(": ", 1)[1].strip() == f"not {wrong!r}: " + ex.PREDICTIONS["why the 1e-3 run did not learn"][3][wrong]
 
 
 def test_the_shipped_lr_sweep_verifies_and_holds_what_notebook_03_reads():

@@ -1,5 +1,6 @@
-"""Notebook 04's exercises: variance explained and L0 pass their common equivalent forms and fail real mistakes;
-the β-tuning checker scores on a validation split carved from the training images and never on the test set."""
+"""Notebook 04's exercises: a reconstruction that fools variance explained, a code that exposes a colleague's L0,
+β tuned on a validation split carved from the training images (never the test set); and the variance-explained and
+L0 checkers (kept for lecturers) pass their common equivalent forms and fail real mistakes."""
 
 import dataclasses
 import math
@@ -33,6 +34,7 @@ VE_RIGHT = {
 VE_WRONG = {
     "MSE over the total variance (counts the offset)": lambda x, xh: 1 - ((x - xh) ** 2).mean() / x.var(),
     "forgets the 1 −": lambda x, xh: (x - xh).var(dim=0).sum() / x.var(dim=0).sum(),
+    "1 − normalised MSE": lambda x, xh: 1 - ((x - xh) ** 2).sum() / ((x - x.mean(dim=0)) ** 2).sum(),
     "variance over pixels instead of samples": lambda x, xh: 1 - (x - xh).var(dim=1).sum() / x.var(dim=1).sum(),
     "mean of per-pixel ratios": lambda x, xh: (1 - (x - xh).var(dim=0) / x.var(dim=0)).mean(),
 }
@@ -56,6 +58,7 @@ CASES = [(checker, kind, name, answer) for checker, (_, right, wrong) in CHECKER
 
 #: What the hint of each wrong form says (the mistake, in words), and what no hint may say (the formula itself).
 NAMED = {"MSE over the total variance (counts the offset)": "constant offset", "forgets the 1 −": "*left*",
+         "1 − normalised MSE": "that is 1 − normalised MSE",
          "variance over pixels instead of samples": "over the samples (dim=0)", "mean of per-pixel ratios": "before",
          "forgets |z| (signed codes)": "whatever its sign", "the fraction of units, not the count": "*fraction*",
          "counts per unit, not per input": "one count per row"}
@@ -124,6 +127,79 @@ def test_tuned_beta_is_scored_on_validation_and_the_test_set_is_read_once_at_the
     ex.report_tuned_beta_on_test(0.01, mnist, device="cpu")
     out = capsys.readouterr().out
     assert "on the 1,000 test digits" in out and "variance explained" in out, out
+    assert "0.01" not in out, out  # the saved output of the reference answer must not show the answer
     ex.check_tuned_beta(0, mnist, device="cpu")  # no penalty: ρ̂ far above ρ = 0.1
     out = capsys.readouterr().out
     assert out.startswith("FAIL") and "raise β" in out and "validation" in out, out
+
+
+FOOL_RIGHT = {
+    "a constant offset": lambda x: x + 0.1,
+    "a negative offset": lambda x: x - 0.3,
+    "an offset per pixel": lambda x: x + torch.linspace(0.1, 0.5, x.shape[1], dtype=x.dtype),
+    "float32": lambda x: x.float() + 0.2,
+    "a NumPy array": lambda x: x.numpy() + 0.1,
+}
+FOOL_WRONG = {
+    "perfect": (lambda x: x.clone(), "within 0.05 of x"),
+    "scaled": (lambda x: x * 1.1, "a multiple of x barely changes x where x is near 0"),
+    "noisy": (lambda x: x + 0.3 + torch.rand_like(x) * 0.3, "differ from one sample to the next"),
+    "an offset per sample": (lambda x: x + torch.linspace(0.1, 0.6, len(x), dtype=x.dtype)[:, None],
+                             "differ from one sample to the next"),
+    "the mean image": (lambda x: x.mean(dim=0).expand_as(x) + 2.0, "differ from one sample to the next"),
+    "a list": (lambda x: (x + 0.1).tolist(), "expected a torch.Tensor"),
+    "a transposed x̂": (lambda x: (x + 0.1).T, "shape"),
+    "NaN": (lambda x: x + float("nan"), "NaN"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FOOL_RIGHT))
+def test_a_reconstruction_that_fools_variance_explained_passes_in_any_form(name, capsys):
+    ex.check_fooling_reconstruction(FOOL_RIGHT[name])
+    out = capsys.readouterr().out
+    assert out.startswith("PASS") and "normalised MSE" in out, out
+
+
+@pytest.mark.parametrize("name", sorted(FOOL_WRONG))
+def test_a_reconstruction_that_does_not_fool_it_fails_naming_the_broken_condition(name, capsys):
+    answer, says = FOOL_WRONG[name]
+    ex.check_fooling_reconstruction(answer)
+    out = capsys.readouterr().out
+    assert out.startswith("FAIL") and says in out and len(out.strip().splitlines()) == 1, out
+    assert "offset" not in out and "+ 0.1" not in out  # the hint names the mistake, not the answer
+
+
+@pytest.mark.parametrize("mistake", sorted(MISTAKES))
+def test_the_fooling_checker_never_crashes(mistake, capsys):
+    answer, _ = MISTAKES[mistake]
+    ex.check_fooling_reconstruction(answer)
+    out = capsys.readouterr().out
+    assert out.startswith("FAIL") and len(out.strip().splitlines()) == 1, out
+
+
+def test_the_colleagues_l0_is_wrong_only_off_the_square():
+    square, wide = torch.rand(6, 6), torch.rand(2, 6)
+    assert ex.colleague_l0(square, 0.5).item() == pytest.approx(l0(square, 0.5))
+    assert ex.colleague_l0(wide, 0.5).item() == pytest.approx(l0(wide, 0.5) * 2 / 6)
+
+
+@pytest.mark.parametrize("z", [torch.rand(5, 3), [[0.9, 0.0, 0.0]], np.ones((2, 5)), torch.rand(3, 7, dtype=torch.float64),
+                               torch.tensor([[0.9, -0.9], [0.0, 0.0], [0.0, 0.0]])])
+def test_a_code_that_exposes_the_bug_passes_and_then_the_bug_is_named(z, capsys):
+    ex.check_l0_counterexample(z)
+    out = capsys.readouterr().out
+    assert out.startswith("PASS") and "averages over units" in out, out
+
+
+@pytest.mark.parametrize("z, says", [
+    (torch.rand(4, 4), "try a code of another shape"), (torch.zeros(5, 3), "both give 0"),
+    (torch.rand(5), "must be 2-D"), (torch.zeros(0, 3), "must be 2-D"), (None, "no answer yet"), (..., "no answer yet"),
+    ("z", "must be a [inputs, units] tensor"), (l0, "must be a [inputs, units] tensor"),
+    ([[1.0, 2.0], [3.0]], "must be a [inputs, units] tensor"), (torch.full((2, 3), float("nan")), "NaN"),
+    ({"z": 1}, "must be a [inputs, units] tensor"),
+])
+def test_a_code_that_does_not_expose_the_bug_fails_in_one_line(z, says, capsys):
+    ex.check_l0_counterexample(z)
+    out = capsys.readouterr().out
+    assert out.startswith("FAIL") and says in out and len(out.strip().splitlines()) == 1, out
+    assert "dim=" not in out and "inputs / units" not in out  # the bug is named only once it is found

@@ -1,4 +1,5 @@
-"""Notebook 05's exercises: top-activating inputs, average code per class, dead units, and its question."""
+"""Notebook 05's exercises: top-activating inputs, average code per class, dead units (also over a stream of batches
+read once), and its question."""
 
 import numpy as np
 import pytest
@@ -13,6 +14,27 @@ def class_means_range_10(z, labels):  # what the figure in the notebook does
     return torch.stack([z[labels == c].mean(dim=0) for c in range(10)])
 
 
+def ever_active_by_or(batches, threshold):
+    ever = None
+    for z in batches:
+        active = (z.abs() > threshold).any(dim=0)
+        ever = active if ever is None else ever | active
+    return (~ever).float().mean()
+
+
+def max_so_far(batches, threshold):  # the largest |z| of each unit so far
+    top = None
+    for z in batches:
+        here = z.abs().max(dim=0).values
+        top = here if top is None else torch.maximum(top, here)
+    return (top <= threshold).double().mean().item()
+
+
+def mean_of_batch_fractions(batches, threshold):
+    fractions = [dead_fraction(z, threshold) for z in batches]
+    return sum(fractions) / len(fractions)
+
+
 RIGHT = {
     "check_top_digits": [
         lambda z, unit, k: z[:, unit].topk(k).indices,
@@ -25,6 +47,12 @@ RIGHT = {
         lambda z, y: torch.stack([z[y == c].mean(0) for c in y.unique()]),
         lambda z, y: torch.zeros(10, z.shape[1], dtype=z.dtype).index_add(0, y, z) / torch.bincount(y)[:, None],
         lambda z, y: torch.as_tensor(np.stack([z.numpy()[y.numpy() == c].mean(0) for c in range(10)])),
+    ],
+    "check_dead_fraction_stream": [
+        lambda batches, t: dead_fraction(torch.cat(list(batches)), t),  # keeps every batch: fine here
+        ever_active_by_or,
+        lambda batches, t: float(np.mean(~np.any([(np.abs(b.numpy()) > t).any(0) for b in batches], axis=0))),
+        max_so_far,
     ],
     "check_dead_fraction": [
         dead_fraction,
@@ -45,6 +73,13 @@ WRONG = {
         lambda z, y: torch.stack([z[y == c].mean(0) for c in range(10)]) / 10,  # divided by the classes again
         lambda z, y: torch.stack([z[i::10].mean(0) for i in range(10)]),  # rows by position, not by label
         lambda z, y: torch.stack([z[y == c].mean(0) for c in y.unique(sorted=False).flip(0)]),  # classes reversed
+    ],
+    "check_dead_fraction_stream": [
+        mean_of_batch_fractions,
+        lambda batches, t: dead_fraction(list(batches)[-1], t),  # the last batch only
+        lambda batches, t: dead_fraction(next(iter(batches)), t),  # the first batch only
+        lambda batches, t: dead_fraction(torch.cat(list(batches)).clamp_min(0), t),  # forgets |z|
+        lambda batches, t: (~(torch.cat(list(batches)).abs() > t).any(0)).sum(),  # a count, not a fraction
     ],
     "check_dead_fraction": [
         lambda z, t: (z <= t).all(0).sum(),  # a count, not a fraction
@@ -85,3 +120,41 @@ def test_switching_off_the_strongest_unit(answer, verdict, capsys):
     assert out.startswith(verdict), out
     if verdict == "FAIL":
         assert ex.PREDICTIONS["switching off a digit's strongest unit"][2] not in out
+
+
+@pytest.mark.parametrize("answer, named", [
+    (mean_of_batch_fractions, "mean of each batch's dead fraction"),
+    (lambda batches, t: dead_fraction(list(batches)[-1], t), "last batch"),
+    (lambda batches, t: dead_fraction(next(iter(batches)), t), "first batch"),
+    (lambda batches, t: dead_fraction(torch.cat(list(batches)).clamp_min(0), t), "|z|"),
+])
+def test_the_streaming_dead_fraction_names_the_mistake_without_the_code(answer, named, capsys):
+    ex.check_dead_fraction_stream(answer)
+    out = capsys.readouterr().out
+    assert out.startswith("FAIL") and named in out and ".any(" not in out and "|" + " " not in out.split(":")[0], out
+
+
+def test_the_streaming_dead_fraction_gives_batches_that_can_be_read_once(capsys):
+    def needs_len(batches, t):
+        return len(batches)
+    ex.check_dead_fraction_stream(needs_len)
+    assert "TypeError" in capsys.readouterr().out  # an iterator, as in a training loop: no len, no second pass
+
+
+def test_the_stream_cases_defeat_every_per_batch_shortcut():
+    """Each case's answer differs from the mean, first, last and largest per-batch fractions: each is named."""
+    from sae_lib.exercises.ch05_latent_visualisation import _stream_cases, _stream_reference
+    for batches, threshold in _stream_cases():
+        right = _stream_reference(batches, threshold).item()
+        per_batch = [dead_fraction(b, threshold) for b in batches]
+        shortcuts = [sum(per_batch) / len(per_batch), per_batch[0], per_batch[-1], max(per_batch)]
+        assert len({round(v, 9) for v in [right, *shortcuts]}) == 5, (right, shortcuts)
+        assert 0 < right < 1
+
+
+@pytest.mark.parametrize("wrong", ["most", "almost none"])
+def test_each_wrong_prediction_has_its_own_hint(wrong, capsys):
+    question = "switching off a digit's strongest unit"
+    ex.check_prediction(question, wrong)
+    out = capsys.readouterr().out
+    assert ex.PREDICTIONS[question][3][wrong] in out and "some" not in out.split(": ", 1)[1].replace(wrong, "")

@@ -21,7 +21,11 @@ from ._checking import PREDICTIONS, CheckResult, _compare, _matches, _report, _s
 PREDICTIONS.update({
     "mean activation of an untrained sigmoid code": (  # notebook 02
         "0.5", ("0", "0.5", "1"),
-        "Small weights give pre-activations near 0, and σ(0) = 0.5: nothing is sparse yet."),
+        "Small weights give pre-activations near 0, and σ(0) = 0.5: nothing is sparse yet.",
+        {"0": "a code near 0 is what sparsity training aims for; before any training, what does a sigmoid output "
+              "for a pre-activation near 0, which small centred weights give?",
+         "1": "a sigmoid outputs near 1 only for large positive pre-activations; are small weights centred on 0 "
+              "likely to give those?"}),
 })
 
 

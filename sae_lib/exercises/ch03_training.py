@@ -25,7 +25,11 @@ PREDICTIONS.update({
         "Every learning rate takes the same path: the error first falls to the mean image's (the decoder learns "
         "the average digit first; reconstructions that differ from digit to digit take longer), then leaves that "
         "plateau. The smaller the learning rate, the later it leaves: at 1e-3 the curve is still falling when the "
-        "steps run out. Given five times the steps it learns (the cell below shows it)."),
+        "steps run out. Given five times the steps it learns (the cell below shows it).",
+        {"stuck": "a stuck run would have flattened out by the end; look at the slope of the lr 1e-3 curves over "
+                  "their last few hundred steps, and compare the path they follow with the other rates' paths",
+         "unstable": "an unstable run jumps around or rises; the lr 1e-3 curves are the smoothest of the four, and "
+                     "they are the *smallest* learning rate of the sweep"}),
 })
 
 
@@ -88,12 +92,19 @@ def _loss_mistake(got: float, terms: dict[str, float], model: SparseAutoencoder,
     with torch.no_grad():
         x_hat, z = model(x)
         sse = ((x_hat - x) ** 2).sum().item()
+        n = x.shape[0]
         kl_mean = kl / z.shape[1]
         kl_rows = kl_divergence(rho, z.mean(dim=1).clamp(1e-6, 1 - 1e-6)).item()
     mistakes = [(recon, "that is the reconstruction term alone: add β·KL"),
                 (recon + kl, "the KL term is not multiplied by β"),
                 (beta * kl, "that is β·KL alone: add the reconstruction term"),
                 (sse + beta * kl, "the reconstruction term is the mean squared error, not the sum"),
+                (0.5 * sse / n + beta * kl, "that is UFLDL's ½‖x − x̂‖² averaged over the images; this course's "
+                 "reconstruction term is the mean over all n·D pixel values, without the ½ (the loss above)"),
+                (0.5 * sse + beta * kl, "that is ½ Σ (x − x̂)², UFLDL's per-image cost summed over the batch; this "
+                 "course's reconstruction term is the mean over all n·D pixel values, without the ½"),
+                (0.5 * recon + beta * kl, "the reconstruction term has a ½ too many: UFLDL's ½ goes with its sum "
+                 "over pixels; this course takes the plain mean over all n·D values"),
                 (recon + beta * kl_mean, "sum the KL over the units, do not average it"),
                 (recon + beta * kl_rows, "ρ̂ is each unit's mean over the batch (dimension 0)")]
     return next((why for value, why in mistakes if math.isclose(got, value, rel_tol=_RTOL)), "compare it term by term")

@@ -5,13 +5,15 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+import numpy as np
 import torch
 
-from ..metrics import evaluate, l0, variance_explained
+from ..metrics import evaluate, l0, normalized_mse, variance_explained
 from ..model import SAEConfig
-from ._checking import CheckResult, _codes, _compare, _number, _report, _short
+from ._checking import CheckResult, _codes, _compare, _number, _problem, _report, _short
 
-__all__ = ["TUNE", "check_l0", "check_tuned_beta", "check_variance_explained", "report_tuned_beta_on_test"]
+__all__ = ["TUNE", "check_l0", "check_l0_counterexample", "check_fooling_reconstruction", "check_tuned_beta",
+           "check_variance_explained", "colleague_l0", "report_tuned_beta_on_test"]
 
 
 #: Common wrong forms of variance explained, each with the hint that names its mistake without giving the formula.
@@ -19,6 +21,9 @@ _VE_MISTAKES: dict[str, Callable] = {
     "your result counts the residual's constant offset: variance explained uses the residual's *variance* over the "
     "samples, which ignores its mean (normalised MSE is the measure that counts it)":
         lambda x, x_hat: 1 - ((x - x_hat) ** 2).mean() / x.var(),
+    "that is 1 − normalised MSE: it divides the squared error itself, offset included, by the spread of x about "
+    "its mean image; variance explained divides the residual's *variance*, which ignores a constant offset":
+        lambda x, x_hat: 1 - ((x - x_hat) ** 2).sum() / ((x - x.mean(dim=0)) ** 2).sum(),
     "your result is the share of the variance *left* in the residual; variance explained is the share the "
     "reconstruction captures": lambda x, x_hat: (x - x_hat).var(dim=0).sum() / x.var(dim=0).sum(),
     "take each pixel's variance over the samples (dim=0), not each sample's variance over its pixels":
@@ -151,8 +156,10 @@ def report_tuned_beta_on_test(beta: object, data: object,
     except FloatingPointError as error:
         return _report(name, False, f"β = {beta:g} made training fail ({error}): tune β first")
     m = evaluate(model, data.test_images, rho=TUNE["rho"])
-    print(f"β = {beta:g} on the {len(data.test_images):,} test digits: mean ρ̂ {m['mean_rho_hat']:.3f} "
+    # β itself is not printed: the saved output of the reference answer must not show the answer.
+    print(f"your β on the {len(data.test_images):,} test digits: mean ρ̂ {m['mean_rho_hat']:.3f} "
           f"(ρ = {TUNE['rho']:g}), variance explained {m['variance_explained']:.3f}")
+    return None
 
 
 def _l0_cases() -> list[tuple]:
@@ -164,3 +171,101 @@ def check_l0(fn: Callable) -> CheckResult:
     """fn(z, threshold) → mean number of units per input whose |z| exceeds the threshold."""
     return _check_with_mistakes("L0", fn, l0, _l0_cases(), _L0_MISTAKES,
                                 "L0 counts the active units of each input and averages the counts, as defined above")
+
+
+#: The design exercise of notebook 04: a reconstruction wrong by at least MIN_ERROR at every value that variance
+#: explained still scores at least MIN_VE.
+MIN_ERROR, MIN_VE = 0.05, 0.99
+
+
+def _fooling_cases() -> list[torch.Tensor]:
+    """Flat [samples, pixels] data of two shapes, one with many exact zeros like MNIST's background."""
+    g = torch.Generator().manual_seed(4)
+    return [torch.rand(40, 12, generator=g, dtype=torch.float64),
+            torch.rand(25, 30, generator=g, dtype=torch.float64).pow(4).mul(torch.rand(25, 30, generator=g) > 0.6)]
+
+
+def check_fooling_reconstruction(fn: Callable) -> CheckResult:
+    """fn(x) → x̂, wrong by ≥ 0.05 at every value of x, that variance explained still scores ≥ 0.99 (any x)."""
+    name = "fool variance explained"
+    if not callable(fn):
+        return _report(name, False, f"expected a function of x, got {_short(fn)}")
+    nmse = []
+    for x in _fooling_cases():
+        try:
+            got = fn(x.clone())
+        except NotImplementedError:
+            return _report(name, False, "not implemented yet: return a reconstruction x̂ of x")
+        except Exception as error:  # the learner's code may fail in any way: say how
+            return _report(name, False, f"{type(error).__name__}: {error}")
+        if isinstance(got, np.ndarray) and got.dtype.kind in "iuf":
+            got = torch.as_tensor(got)
+        problem = _problem(got, x)
+        if problem is not None:
+            return _report(name, False, f"for x of shape {tuple(x.shape)}: {problem}")
+        got = got.detach().double()
+        if not torch.isfinite(got).all():
+            return _report(name, False, "your x̂ has NaN or infinite values: variance explained is not defined then")
+        error = (x - got).abs()
+        close = int((error < MIN_ERROR).sum())
+        if close:
+            factor = (got * x).sum() / (x * x).sum()  # is x̂ a multiple of x? Then it is close where x is small
+            multiple = torch.allclose(got, factor * x) and not math.isclose(factor, 1.0)
+            scaled = " (a multiple of x barely changes x where x is near 0)" if multiple else ""
+            return _report(name, False, f"for x of shape {tuple(x.shape)}, x̂ is within {MIN_ERROR} of x at {close} of "
+                                        f"{x.numel()} values{scaled}: it must be wrong by at least {MIN_ERROR} "
+                                        "everywhere")
+        ve = variance_explained(x, got)
+        if ve < MIN_VE:
+            return _report(name, False, f"for x of shape {tuple(x.shape)} variance explained scores your x̂ {ve:.3f}: "
+                                        "its errors differ from one sample to the next, and variance over the samples "
+                                        "is exactly what it charges. Which error looks the same on every sample?")
+        nmse.append(normalized_mse(x, got))
+    result = _report(name, True)
+    print(f"      variance explained ≥ {MIN_VE} on every case, while normalised MSE, which counts a constant offset, "
+          f"scores your x̂ {min(nmse):.2f} to {max(nmse):.2f} (1 is the mean image; 0 is perfect)")
+    return result
+
+
+def colleague_l0(z: torch.Tensor, threshold: float) -> torch.Tensor:
+    """A colleague's L0 with a bug to find (notebook 04): it agrees with L0 on the batch they tried."""
+    active = z.abs() > threshold
+    return active.sum(dim=0).float().mean()
+
+
+def _as_code(z: object) -> torch.Tensor | str:
+    """The learner's code as a float64 tensor, or the sentence that says why it is not a 2-D code."""
+    if z is None or z is ...:
+        return "no answer yet: set z to a small [inputs, units] tensor"
+    if isinstance(z, (str, bytes, dict, set)) or callable(z):
+        return f"z must be a [inputs, units] tensor (or a nested list of numbers), got {_short(z)}"
+    try:
+        code = torch.as_tensor(np.asarray(z.detach() if isinstance(z, torch.Tensor) else z), dtype=torch.float64)
+    except Exception:  # ragged lists, objects: not a code
+        return f"z must be a [inputs, units] tensor (or a nested list of numbers), got {_short(z)}"
+    if code.dim() != 2 or code.numel() == 0:
+        return f"z must be 2-D, [inputs, units], with at least one value; got shape {tuple(code.shape)}"
+    if not torch.isfinite(code).all():
+        return "z has NaN or infinite values"
+    return code
+
+
+def check_l0_counterexample(z: object, threshold: float = 0.1) -> CheckResult:
+    """PASS when the code `z` shows colleague_l0's bug: it and L0 (active units per input, averaged) differ on it."""
+    name = "a code that exposes the colleague's L0"
+    code = _as_code(z)
+    if isinstance(code, str):
+        return _report(name, False, code)
+    mine, theirs = l0(code, threshold), float(colleague_l0(code, threshold))
+    if math.isclose(mine, theirs, rel_tol=1e-9, abs_tol=1e-12):
+        inputs, units = code.shape
+        if inputs == units:
+            return _report(name, False, f"both give {mine:g} on your {inputs} × {units} code, which has as many "
+                                        "inputs as units, like the colleague's test batch: try a code of another shape")
+        return _report(name, False, f"both give {mine:g} on your z: read what the colleague's function counts and "
+                                    "what it averages over, and build a z on which that differs from the number of "
+                                    "active units per input")
+    result = _report(name, True)
+    print(f"      on your z, L0 is {mine:g} and the colleague's {theirs:g}: it counts each *unit's* active inputs and "
+          "averages over units, which is L0 × inputs / units, equal to L0 only when there are as many inputs as units")
+    return result
