@@ -6,6 +6,7 @@ import torch
 from _checker_suite import checker_suite
 
 from sae_lib import exercises as ex
+from sae_lib.exercises._checking import reveal
 from sae_lib.metrics import dead_fraction
 
 
@@ -27,7 +28,7 @@ RIGHT = {
         lambda z, y: torch.as_tensor(np.stack([z.numpy()[y.numpy() == c].mean(0) for c in range(10)])),
     ],
     "check_dead_fraction": [
-        dead_fraction,
+        lambda z, t: (z.abs() <= t).all(dim=0).float().mean(),
         lambda z, t: (~(z.abs() > t).any(dim=0)).float().mean(),
         lambda z, t: float(np.mean((np.abs(z.numpy()) <= t).all(axis=0))),
         lambda z, t: (z.abs().max(dim=0).values <= t).double().mean().item(),
@@ -47,6 +48,7 @@ WRONG = {
         lambda z, y: torch.stack([z[y == c].mean(0) for c in y.unique(sorted=False).flip(0)]),  # classes reversed
     ],
     "check_dead_fraction": [
+        dead_fraction,  # sae_lib's own: the exercise asks the learner to write it
         lambda z, t: (z <= t).all(0).sum(),  # a count, not a fraction
         lambda z, t: (z > t).any(0).float().mean(),  # the alive fraction
         lambda z, t: (z.abs() <= t).float().mean(),  # inactive entries, not units
@@ -84,4 +86,4 @@ def test_switching_off_the_strongest_unit(answer, verdict, capsys):
     out = capsys.readouterr().out
     assert out.startswith(verdict), out
     if verdict == "FAIL":
-        assert ex.PREDICTIONS["switching off a digit's strongest unit"][2] not in out
+        assert reveal("switching off a digit's strongest unit")[2] not in out
