@@ -47,6 +47,7 @@ bench: $(STAMP)  ## measure, print, and write the results into README.md
 	$(BIN)/python benchmarks/language_model.py
 	$(BIN)/python benchmarks/interpretability.py
 	$(BIN)/python benchmarks/notebook_runtime.py
+	$(BIN)/python benchmarks/notebook_memory.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build/book build/student
