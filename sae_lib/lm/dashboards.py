@@ -193,7 +193,7 @@ def plot_activation_histogram(codes: LatentCodes, j: int, ax: plt.Axes | None = 
         _, ax = plt.subplots(figsize=(4, 2.4))
     acts = codes.latent(j)
     on = acts[acts > 0]
-    ax.hist(on.numpy(), bins=bins, color="darkorange")
+    ax.hist(on.numpy(), bins=bins, color="#E69F00")  # Okabe–Ito orange (sae_lib.plots.COLORBLIND)
     ax.set(xlabel="activation (when on)", ylabel="characters",
            title=f"latent {j}: on for {len(on) / len(acts):.2%} of characters")
     return ax
