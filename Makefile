@@ -33,8 +33,14 @@ lint: $(STAMP)
 notebooks: $(STAMP)  ## re-run every notebook and store its outputs
 	$(BIN)/python scripts/execute_notebooks.py
 
-student: $(STAMP)  ## the notebooks without their reference solutions, in build/student/ (not committed)
-	$(BIN)/python scripts/build_student.py
+STUDENT_VENV := build/.venv-student
+$(STUDENT_VENV)/.installed:  # the student edition needs nbformat alone, not the course's environment
+	$(PYTHON) -m venv $(STUDENT_VENV)
+	$(STUDENT_VENV)/bin/python -m pip install --quiet "nbformat>=5.9"
+	touch $@
+
+student: $(STUDENT_VENV)/.installed  ## the notebooks without their reference solutions or answers, in build/student/
+	$(STUDENT_VENV)/bin/python scripts/build_student.py
 
 book: $(STAMP)  ## the course as a web site from the committed outputs (runs no notebook): build/book/_build/html
 	$(BIN)/python scripts/build_book.py
@@ -47,6 +53,7 @@ bench: $(STAMP)  ## measure, print, and write the results into README.md
 	$(BIN)/python benchmarks/language_model.py
 	$(BIN)/python benchmarks/interpretability.py
 	$(BIN)/python benchmarks/notebook_runtime.py
+	$(BIN)/python benchmarks/notebook_memory.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build/book build/student

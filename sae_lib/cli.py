@@ -1,11 +1,12 @@
-"""Command line: `python -m sae_lib train …` and `python -m sae_lib infer …`.
+"""Command line: `python -m sae_lib train …`, `python -m sae_lib infer …` and `python -m sae_lib grade …`.
 
 `train` has two flavours. Without --data-path it trains on MNIST. With --data-path recordings.npy
 ([neurons, time, presentations]) it learns an over-complete dictionary with an L1 penalty, keeps the
 model with the best validation loss as OUTPUT_DIR/checkpoints/best_model.pt, and writes the config
 used and a loss plot. `infer` applies a saved neural-data model to recordings and writes codes,
 reconstruction errors and figures. Expected failures print one line on stderr and exit with status 1
-(2 for bad flags); a failed or diverging run never replaces a checkpoint.
+(2 for bad flags); a failed or diverging run never replaces a checkpoint. `grade` runs student notebooks and
+writes one CSV row per checker call (sae_lib.grading, imported only when asked for).
 """
 
 from __future__ import annotations
@@ -116,7 +117,28 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--batch-size", type=positive_int, default=32, help="batch size for encoding (default 32)")
     i.add_argument("--num-samples", type=positive_int, default=5, help="samples to plot (default 5)")
     i.add_argument("--device", default=None, help="default: cuda when available")
+    g = commands.add_parser("grade", help="run student notebooks and write one CSV row per checker call")
+    g.add_argument("notebooks", nargs="+", type=Path, help="student notebooks (.ipynb), each run in a fresh kernel")
+    g.add_argument("--csv", type=Path, required=True, help="where to write the grades (student_file, exercise, "
+                                                           "passed, score, message)")
+    g.add_argument("--timeout", type=positive_int, default=600, help="seconds one cell may take (default 600)")
     return parser
+
+
+def _grade(args: argparse.Namespace) -> None:
+    """Grade the notebooks; write the CSV; print a one-line summary per notebook."""
+    from . import grading  # nbclient is imported only for this command
+
+    missing = [str(p) for p in args.notebooks if not p.is_file()]
+    if missing:
+        raise ValueError(f"no such notebook: {', '.join(missing)}")
+    rows = []
+    for path in args.notebooks:
+        mine = grading.grade_notebook(path, args.timeout)
+        rows += mine
+        passed = sum(r.passed for r in mine if r.exercise != "(notebook)")
+        print(f"{path.name}: {passed} of {len(mine)} checks passed")
+    print(f"{len(rows)} rows written to {grading.write_csv(rows, args.csv)}")
 
 
 def _device(name: str | None) -> torch.device:
@@ -219,7 +241,9 @@ def main(argv: list[str] | None = None) -> int:
     """Run a subcommand; expected failures become one line on stderr and exit status 1."""
     args = build_parser().parse_args(argv)
     try:
-        if args.command == "infer":
+        if args.command == "grade":
+            _grade(args)
+        elif args.command == "infer":
             _infer(args)
         elif args.data_path is not None:
             _train_recordings(args)

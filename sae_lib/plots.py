@@ -2,7 +2,9 @@
 
 Figures are built with `matplotlib.figure.Figure` (not pyplot), so they never pile up in memory and
 work in scripts with no display. In Jupyter a returned Figure shows as a picture once the inline
-backend is on (`%matplotlib inline`, or importing pyplot); importing sae_lib changes nothing there.
+backend is on (`%matplotlib inline`, or importing pyplot); importing sae_lib changes nothing there, except
+matplotlib's default colour cycle, which becomes Okabe and Ito's colour-blind-safe palette (`COLORBLIND`), so
+the notebooks' own pyplot figures are readable under colour-vision deficiency too.
 """
 
 from __future__ import annotations
@@ -22,12 +24,30 @@ from torch import Tensor
 
 from .metrics import feature_density
 
-__all__ = ["SparsityFigure", "plot_decoder_features", "plot_feature_density", "plot_filters", "plot_images",
-    "plot_latent_heatmap", "plot_latent_histogram", "plot_losses", "plot_mean_activation", "plot_population",
-    "plot_reconstructions", "plot_top_activations", "plot_top_atoms"]
+__all__ = ["BLUE", "COLORBLIND", "SparsityFigure", "VERMILLION", "plot_decoder_features", "plot_feature_density",
+    "plot_filters", "plot_images", "plot_latent_heatmap", "plot_latent_histogram", "plot_losses",
+    "plot_mean_activation", "plot_population", "plot_reconstructions", "plot_top_activations", "plot_top_atoms",
+    "use_colorblind_palette"]
 
 if TYPE_CHECKING:  # a type hint only: plots need nothing from training at run time
     from .training import History
+
+#: Okabe & Ito's colour-blind-safe palette (its colours stay apart under protanopia, deuteranopia and tritanopia;
+#: matplotlib's tab10 turns olive and green, or red and brown, into one), in the order figures use it: blue,
+#: vermillion, bluish green, orange, reddish purple, sky blue, yellow, black.
+COLORBLIND = ("#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
+BLUE, VERMILLION = COLORBLIND[0], COLORBLIND[1]
+
+
+def use_colorblind_palette() -> None:
+    """Make COLORBLIND matplotlib's default colour cycle (done on import; call again after a style resets it)."""
+    import matplotlib as mpl
+    from cycler import cycler
+
+    mpl.rcParams["axes.prop_cycle"] = cycler(color=list(COLORBLIND))
+
+
+use_colorblind_palette()
 
 
 def _finish(fig: Figure, path: str | Path | None) -> Figure:
@@ -111,7 +131,7 @@ def plot_latent_histogram(z: Tensor, bins: int = 50, path: str | Path | None = N
     """Histogram of all latent activations (a sparse code piles up near 0)."""
     fig = Figure(figsize=(5, 3.2))
     ax = fig.subplots()
-    ax.hist(z.detach().cpu().flatten().numpy(), bins=bins, color="tab:blue")
+    ax.hist(z.detach().cpu().flatten().numpy(), bins=bins, color=BLUE)
     ax.set(xlabel="activation", ylabel="count", title="latent activations", yscale="log")
     return _finish(fig, path)
 
@@ -132,9 +152,9 @@ def plot_mean_activation(z: Tensor, rho: float | None = None, path: str | Path |
     rho_hat = z.detach().cpu().float().mean(dim=0).numpy()
     fig = Figure(figsize=(7, 3.2))
     ax = fig.subplots()
-    ax.bar(np.arange(len(rho_hat)), rho_hat, color="tab:blue")
+    ax.bar(np.arange(len(rho_hat)), rho_hat, color=BLUE)
     if rho is not None:
-        ax.axhline(rho, color="tab:red", linestyle="--", label=f"target ρ = {rho:g}")
+        ax.axhline(rho, color=VERMILLION, linestyle="--", label=f"target ρ = {rho:g}")
         ax.legend()
     ax.set(xlabel="latent unit", ylabel="mean activation ρ̂", title="mean activation per unit")
     return _finish(fig, path)
@@ -223,9 +243,9 @@ class SparsityFigure:
         ax_hist.set(yscale="log", ylim=(0.8, 500 * max_units), xlabel="activation", ylabel="count (log scale)",
                     title="latent activations")
         self._bars = self._ax_mean.vlines(np.arange(max_units), 1e-4, 1e-4, linewidth=3, animated=True)
-        self._rho_line = self._ax_mean.axhline(0.05, color="tab:red", linestyle="--", animated=True)
+        self._rho_line = self._ax_mean.axhline(0.05, color=VERMILLION, linestyle="--", animated=True)
         self._ax_mean.set(yscale="log", ylim=(1e-3, 1), xlabel="latent unit", ylabel="mean activation ρ̂",
-                          title="mean activation per unit (bars) vs target ρ (red)")
+                          title="mean activation per unit (bars) vs target ρ (dashed line)")
         for axis in (ax_hist.yaxis, self._ax_mean.yaxis):  # plain tick labels: mathtext ones are slow to draw
             axis.set_major_formatter(FormatStrFormatter("%g"))
             axis.set_minor_formatter(NullFormatter())
@@ -309,7 +329,8 @@ def plot_feature_density(codes: dict[str, Tensor], threshold: float = 0.0, bins:
                          path: str | Path | None = None) -> Figure:
     """log₁₀ feature density per latent (the share of inputs it fires on), one panel per named set of codes.
 
-    Dead latents (density 0, log₁₀ = −∞) get their own red bar left of the axis break, so they are counted, not lost.
+    Dead latents (density 0, log₁₀ = −∞) get their own bar (vermillion) left of the axis break, so they are counted,
+    not lost.
     A value may also be a 1-D tensor of densities already computed (e.g. `LatentCodes.density()`).
     """
     densities = {name: (feature_density(z.detach().cpu(), threshold) if z.dim() == 2 else z.detach().cpu()).numpy()
@@ -321,9 +342,9 @@ def plot_feature_density(codes: dict[str, Tensor], threshold: float = 0.0, bins:
     axes = fig.subplots(1, len(codes), squeeze=False)[0]
     for ax, (name, density) in zip(axes, densities.items()):
         dead = int((density == 0).sum())
-        ax.hist(np.log10(density[density > 0]), bins=edges, color="tab:blue", label="alive")
+        ax.hist(np.log10(density[density > 0]), bins=edges, color=BLUE, label="alive")
         dead_at = low - 0.8  # left of the axis, well clear of the first tick
-        ax.bar(dead_at, dead, width=max(edges[1] - edges[0], 0.15), color="tab:red", label=f"dead ({dead})")
+        ax.bar(dead_at, dead, width=max(edges[1] - edges[0], 0.15), color=VERMILLION, label=f"dead ({dead})")
         ticks = np.arange(low, 0.5)
         ax.set_xticks([dead_at, *ticks], ["dead", *[f"{t:g}" for t in ticks]])
         ax.set_xlim(dead_at - 0.4, 0.2)

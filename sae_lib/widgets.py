@@ -21,7 +21,7 @@ from .data import ImageData
 from .metrics import baselines, evaluate, reconstruct
 from .model import SparseAutoencoder
 from .penalties import check_rho, check_weight, kl_divergence
-from .plots import SparsityFigure
+from .plots import VERMILLION, SparsityFigure
 from .training import WarmStartTrainer
 
 __all__ = ["BETA_OPTIONS", "LATENT_OPTIONS", "RHO_OPTIONS", "Setting", "SparsityExplorer", "enable_colab_widgets",
@@ -62,7 +62,7 @@ def kl_curve_widget(rho: float = 0.05) -> W.VBox:
     fig = Figure(figsize=(6, 3.2))
     ax = fig.subplots()
     (curve,) = ax.plot(q, q * 0)
-    marker = ax.axvline(rho, color="tab:red", linestyle="--")
+    marker = ax.axvline(rho, color=VERMILLION, linestyle="--")
     ax.set(xlabel="mean activation ρ̂", ylabel="KL(ρ ‖ ρ̂)", ylim=(0, 5))
     fig.tight_layout()
     slider = W.FloatLogSlider(value=rho, base=10, min=-3, max=math.log10(0.9), step=0.05, description="ρ",

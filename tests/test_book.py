@@ -83,3 +83,64 @@ def test_expected_time_counts_exercises(staged):
     assert all(c.minutes % 5 == 0 and c.minutes >= 5 for c in chapters)
     assert sum(c.exercises + c.predictions for c in chapters) == sum(
         "solution" in c.metadata.get("tags", []) for n in COURSE_ORDER for c in nbformat.read(ROOT / "notebooks" / n, 4).cells)
+
+
+PATH_LIKE = re.compile(r"(^|/)[\w.-]+\.(png|jpe?g|svg|gif)$|^[0-9a-f]{16,}|^_build/|^\S+/\S+$", re.I)
+
+
+@pytest.mark.parametrize("name", COURSE_ORDER)
+def test_every_figure_has_alt_text_that_says_what_it_shows(name, staged):
+    """Without an alt, Sphinx writes the image's file path; the book gives every figure words instead."""
+    images = ("image/png", "image/jpeg", "image/svg+xml")
+    cells = [c for c in nbformat.read(staged / "notebooks" / name, 4).cells
+             if any(k in o.get("data", {}) for o in c.get("outputs", []) for k in images)]
+    for cell in cells:
+        alt = cell.metadata.get("mystnb", {}).get("image", {}).get("alt", "")
+        assert len(alt.split()) >= 4 and not PATH_LIKE.search(alt), (name, cell.source[:80], alt)
+        assert len(alt) <= book.ALT_MAX
+
+
+def test_alt_text_reads_the_plotting_function_titles_labels_and_prose():
+    descriptions = {"plot_reconstructions": "Originals (top row) above their reconstructions (bottom row)."}
+    source = 'fig = plot_reconstructions(x, x_hat)\nax.set_title(f"β = {beta}")\nax.set_xlabel("step")'
+    alt = book.alt_text(source, "## Heading\n\nThe model rebuilds **each** digit. It blurs them.", descriptions)
+    assert alt.startswith("Figure. Originals (top row) above their reconstructions")
+    assert "β = …; step" in alt and "Context: The model rebuilds each digit." in alt and "blurs" not in alt
+    assert book.alt_text("plt.plot(x)", "", {}) == "Figure drawn by the code cell above (see the text around it)."
+    assert len(book.alt_text("x", "word " * 200 + ".", {})) <= book.ALT_MAX
+
+
+def test_objectives_speak_in_one_voice():
+    assert book.students_can("After this notebook you can derive your own penalty") == (
+        "Students can derive their own penalty")
+    assert book.students_can("Load MNIST and check it yourself") == "Students can load MNIST and check it themselves"
+    assert all(c.objective.startswith("Students can ") and " you " not in c.objective for c in book.course())
+
+
+def test_expected_time_counts_code_and_figures():
+    chapter = book.course()[0]
+    assert chapter.code_lines > 0 and chapter.figures > 0
+    lower = book.Chapter(chapter.name, chapter.title, chapter.summary, chapter.objective, chapter.words,
+                         chapter.exercises, chapter.predictions, chapter.widgets)
+    assert chapter.minutes >= lower.minutes + 5 * ((chapter.code_lines / book.CODE_LINES_PER_MINUTE) // 5)
+
+
+def test_lecturers_page_has_schedule_grading_and_ta_notes(staged):
+    page = (staged / "lecturers.md").read_text()
+    weeks = re.findall(r"^\| (\d+) \| .* \| .* \|$", page, re.M)
+    assert [int(w) for w in weeks] == list(range(1, 11))
+    assert all(f"{n:02d} ·" in page for n in range(1, 15))  # the schedule places all 14 chapters
+    assert "## Grading" in page and "python -m sae_lib grade" in page
+    modules = sorted((ROOT / "sae_lib" / "exercises").glob("ch[0-9][0-9]_*.py"))
+    assert all(f"(`{m.name}`)" in page for m in modules)
+    assert "only the first term: a unit that fires too often must cost something too" in page  # ch01's diagnosis
+
+
+def test_launch_buttons_open_the_version_tag_and_footer_states_licences(staged):
+    config = yaml.safe_load((staged / "_config.yml").read_text())
+    assert config["repository"]["branch"] == "v" + book.release_ref(ROOT).removeprefix("v")
+    assert config["repository"]["branch"] != "main"
+    footer = config["html"]["extra_footer"]
+    assert "CC BY 4.0" in footer and "MIT" in footer and "course contributors" in footer
+    assert "course.css" in config["sphinx"]["config"]["html_css_files"]
+    assert "pre-wrap" in (staged / "_static" / "course.css").read_text()

@@ -203,3 +203,31 @@ def test_lecturers_page_has_every_chapters_objectives_and_the_student_edition(se
     for name in COURSE_ORDER:
         assert page.locator(f'article a[href$="notebooks/{name}.html"]').count(), name
     assert text.count("about ") >= len(COURSE_ORDER) and "make student" in text and "Binder" in text
+
+
+class Images(html.parser.HTMLParser):
+    """The alt text of every <img> on a page."""
+
+    def __init__(self):
+        super().__init__()
+        self.alts: list[tuple[str, str | None]] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "img":
+            attributes = dict(attrs)
+            self.alts.append((attributes.get("src", ""), attributes.get("alt")))
+
+
+def test_every_figure_in_the_built_site_has_alt_text_that_is_not_a_path(site):
+    """Sphinx writes an image's file path as its alt text unless told otherwise; the book says what each shows."""
+    path_like = re.compile(r"(^|/)[\w.-]+\.(png|jpe?g|svg|gif)$|^[0-9a-f]{16,}|^_images/|^\S+/\S+$", re.I)
+    checked = 0
+    for page in sorted((site / "notebooks").glob("*.html")):
+        parser = Images()
+        parser.feed(page.read_text(encoding="utf-8"))
+        for src, alt in parser.alts:
+            if "_images/" not in src:  # logos and badges of the theme are not the course's figures
+                continue
+            checked += 1
+            assert alt and len(alt.split()) >= 4 and not path_like.search(alt), (page.name, src, alt)
+    assert checked >= 20  # the chapters' figures were found and checked

@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from sae_lib import exercises as ex
+from sae_lib.exercises._checking import reveal
 from sae_lib.metrics import dead_fraction, l0
 from sae_lib.penalties import kl_divergence, kl_gradient
 
@@ -52,6 +53,14 @@ def comments_to_end_of_line(text):  # the common mistake: a # inside a string is
     return marks  # a list: the checker converts it
 
 
+def kl_by_hand(rho, q):
+    return (rho * torch.log(rho / q) + (1 - rho) * torch.log((1 - rho) / (1 - q))).sum()
+
+
+def kl_gradient_by_hand(rho, q, beta):
+    return beta * (-rho / q + (1 - rho) / (1 - q))
+
+
 def precision_by_hand(acts, labels, k):
     values, positions = acts.topk(k)
     keep = positions[values > 0]
@@ -63,9 +72,9 @@ RIGHT = {
     "check_jumprelu_threshold_gradient": threshold_gradient_by_hand,
     "check_mmcs": mmcs_by_hand,
     "check_unit_norm_columns": lambda w: w / w.norm(dim=0, keepdim=True),
-    "check_kl": kl_divergence,
-    "check_kl_gradient": kl_gradient,
-    "check_dead_fraction": dead_fraction,
+    "check_kl": kl_by_hand,
+    "check_kl_gradient": kl_gradient_by_hand,
+    "check_dead_fraction": lambda z, t: (z.abs() <= t).all(dim=0).float().mean(),
     "check_class_means": lambda z, y: torch.stack([z[y == c].mean(0) for c in range(int(y.max()) + 1)]),
     "check_loss_recovered": lambda clean, sae, ablated: (ablated - sae) / (ablated - clean),
     "check_comment_labels": comments_by_hand,
@@ -138,33 +147,33 @@ def test_a_learners_mistake_is_a_fail_with_a_hint_never_a_crash(name, mistake, c
 
 
 def test_numpy_numbers_are_accepted_where_a_single_number_is_expected(capsys):
-    ex.check_l0(lambda z, t: np.float32(l0(z, t)))
+    ex.check_l0(lambda z, t: np.float32((z.abs() > t).sum(dim=1).float().mean()))
     assert capsys.readouterr().out.startswith("PASS")
 
 
 def test_mistake_hints_say_what_went_wrong(capsys):
     ex.check_kl(lambda rho, q: None)
     assert "returned None" in capsys.readouterr().out
-    ex.check_kl_gradient(lambda rho, q, beta: [str(v) for v in kl_gradient(rho, q, beta).tolist()])
+    ex.check_kl_gradient(lambda rho, q, beta: [str(v) for v in kl_gradient_by_hand(rho, q, beta).tolist()])
     assert "expected a torch.Tensor, got a list" in capsys.readouterr().out
-    ex.check_kl_gradient(lambda rho, q, beta: kl_gradient(rho, q, beta)[None])
+    ex.check_kl_gradient(lambda rho, q, beta: kl_gradient_by_hand(rho, q, beta)[None])
     assert "shape" in capsys.readouterr().out
-    ex.check_kl_gradient(lambda rho, q, beta: (kl_gradient(rho, q, beta) > 0).long())
+    ex.check_kl_gradient(lambda rho, q, beta: (kl_gradient_by_hand(rho, q, beta) > 0).long())
     assert "floating-point" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("convert", [lambda t: t.tolist(), lambda t: t.numpy(), lambda t: t.float().numpy()])
 def test_a_list_or_array_of_numbers_is_converted_and_compared(convert, capsys):
-    ex.check_kl_gradient(lambda rho, q, beta: convert(kl_gradient(rho, q, beta)))
+    ex.check_kl_gradient(lambda rho, q, beta: convert(kl_gradient_by_hand(rho, q, beta)))
     assert capsys.readouterr().out.startswith("PASS")
-    ex.check_kl_gradient(lambda rho, q, beta: convert(kl_gradient(rho, q, 1.0)))  # converted, and still wrong
+    ex.check_kl_gradient(lambda rho, q, beta: convert(kl_gradient_by_hand(rho, q, 1.0)))  # converted, and still wrong
     out = capsys.readouterr().out
     assert out.startswith("FAIL") and "expected" in out
 
 
 def test_learners_function_cannot_change_the_reference_inputs(capsys):
     def in_place(rho, q, beta):
-        result = kl_gradient(rho, q, beta)
+        result = kl_gradient_by_hand(rho, q, beta)
         q.zero_()
         return result
     ex.check_kl_gradient(in_place)
@@ -180,7 +189,7 @@ def test_choice_questions(answer, verdict, capsys):
 
 @pytest.mark.parametrize("question", sorted(ex.PREDICTIONS))
 def test_every_prediction_passes_its_answer_and_keeps_the_explanation_from_a_wrong_one(question, capsys):
-    correct, options, why, *hints = ex.PREDICTIONS[question]
+    correct, options, why, _ = reveal(question)
     assert correct in options and why
     ex.check_prediction(question, f" {correct.upper()} ")
     out = capsys.readouterr().out
@@ -236,7 +245,7 @@ def _kl_with_eps(eps):
     _kl_with_eps(1e-7), _kl_with_eps(1e-6),  # the common stable form, and the library's own ε
     lambda rho, q: (rho * torch.log((rho + 1e-6) / (q + 1e-6))
                     + (1 - rho) * torch.log((1 - rho + 1e-6) / (1 - q + 1e-6))).sum(),
-    lambda rho, q: kl_divergence(rho, q.clamp(1e-6, 1 - 1e-6)).item(),  # a Python float is a number too
+    lambda rho, q: kl_by_hand(rho, q.clamp(1e-6, 1 - 1e-6)).item(),  # a Python float is a number too
 ])
 def test_kl_accepts_the_stable_forms(answer, capsys):
     ex.check_kl(answer)
@@ -279,3 +288,77 @@ def test_a_wrong_prediction_gets_its_own_hint(capsys):
     from sae_lib.exercises._checking import check_choice
     result = check_choice("q", "b", "a", ("a", "b", "c"), "because a", {"b": "b forgets the bias"})
     assert not result.passed and "b forgets the bias" in result.message and "because a" not in capsys.readouterr().out
+
+
+def test_sae_libs_own_implementation_is_not_an_answer(capsys):
+    """A write-it-yourself checker fails the library's function itself and any function that merely calls it."""
+    import sae_lib
+    result = ex.check_kl(sae_lib.penalties.kl_divergence)
+    assert not result.passed and "`sae_lib.penalties.kl_divergence` itself: write it yourself" in result.message
+    result = ex.check_kl(lambda rho, q: 1.0 * sae_lib.kl_divergence(rho, q))
+    assert not result.passed and "your function calls `sae_lib.penalties.kl_divergence`" in result.message
+    result = ex.check_dead_fraction(dead_fraction)
+    assert not result.passed and "write it yourself" in result.message
+    result = ex.check_l0(lambda z, t: l0(z, t))
+    assert not result.passed and "calls `sae_lib.metrics.l0`" in result.message
+    from sae_lib.model import TopK  # the checker's reference wraps TopK(k): calling it is the library's answer too
+    result = ex.check_topk(lambda pre, k: TopK(k)(pre))
+    assert not result.passed and "calls `sae_lib`'s own `TopK" in result.message
+    assert ex.check_kl(kl_by_hand).passed and ex.check_topk(topk_by_hand).passed  # written by hand: still PASS
+    assert ex.check_kl_gradient(kl_gradient_by_hand).passed and not ex.check_kl_gradient(kl_gradient).passed
+    capsys.readouterr()
+
+
+def test_detecting_the_library_leaves_a_profiler_as_it_was():
+    import sys
+    calls = []
+    profiler = lambda frame, event, arg: calls.append(event)
+    sys.setprofile(profiler)
+    try:
+        ex.check_kl(kl_divergence)
+        assert sys.getprofile() is profiler
+    finally:
+        sys.setprofile(None)
+
+
+def test_a_value_exercise_never_prints_the_expected_value():
+    """A case without arguments checks a value the learner computed: its FAIL says too high or too low, not the answer."""
+    from sae_lib.exercises._checking import _compare
+    secret = 209_968
+    for guess, word in [(200_000, "too low"), (300_000, "too high")]:
+        result = _compare("parameter count", lambda guess=guess: guess, lambda: secret, [()], "count the biases too")
+        assert not result.passed and word in result.message and "209" not in result.message.replace(str(guess), "")
+    assert _compare("parameter count", lambda: 209_968.0, lambda: secret, [()], "hint").passed
+
+
+def test_predictions_are_sealed_not_stored_in_plain_text():
+    import pickle
+
+    from sae_lib.exercises._checking import SealedPrediction, seal
+    for question in ex.PREDICTIONS:
+        correct, options, why, hints = reveal(question)
+        entry = ex.PREDICTIONS[question]
+        assert isinstance(entry, SealedPrediction) and entry.options == tuple(options)
+        stored = pickle.dumps(tuple(entry)) + repr(entry).encode()
+        assert why.encode() not in stored and why[:40].encode() not in stored
+        assert correct not in entry and all(len(k) == 64 for k in entry.hints)  # hints are filed under hashes
+        assert set(hints) <= set(options) - {correct}
+    with pytest.raises(ValueError, match="not one of the options"):
+        seal(("d", ("a", "b"), "why"))
+    with pytest.raises(ValueError, match="correct, options, why"):
+        seal(("a", ("a", "b")))
+
+
+def test_a_chapter_adds_predictions_as_it_always_did(capsys, monkeypatch):
+    """PREDICTIONS.update({title: (correct, options, why, hints)}) keeps working: the entry is sealed on the way in."""
+    from sae_lib.exercises._checking import PREDICTIONS
+    monkeypatch.setitem(PREDICTIONS, "a test question", ("b", ("a", "b", "c"), "because b.", {"a": "a forgets"}))
+    PREDICTIONS.update({"another": ("0.5", ("0.1", "0.5"), "half.")})
+    try:
+        assert ex.check_prediction("a test question", " B ").passed and "because b." in capsys.readouterr().out
+        result = ex.check_prediction("a test question", "a")
+        assert not result.passed and "a forgets" in result.message and "because" not in capsys.readouterr().out
+        assert ex.check_prediction("another", "0.50").passed
+        assert PREDICTIONS.setdefault("another", ("0.1", ("0.1", "0.5"), "x")) is PREDICTIONS["another"]
+    finally:
+        PREDICTIONS.pop("another")

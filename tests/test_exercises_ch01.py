@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from sae_lib import exercises as ex
+from sae_lib.exercises._checking import reveal
 from sae_lib.exercises.ch01_kl_divergence import GRADIENT_WRITTEN_OUT
 from sae_lib.metrics import band_shares
 from sae_lib.penalties import kl_divergence
@@ -23,7 +24,7 @@ def kl(rho, q):
 def test_the_question_rewards_the_right_reasoning_not_the_ratio_one():
     """The options are ρ̂ = 0.025 and 0.075, the same distance from ρ = 0.05: the one below costs more. Had the
     question compared ratios (0.025 against 0.1, both 2× off), the answer would flip: so ratio reasoning fails it."""
-    correct, options, why, hints = ex.PREDICTIONS[COSTS_MORE]
+    correct, options, why, hints = reveal(COSTS_MORE)
     quiet, busy = (float(o) for o in options if o != "same")
     assert math.isclose(0.05 - quiet, busy - 0.05)  # the same distance, so the question is about distance
     assert correct == "0.025" and kl(0.05, quiet) > kl(0.05, busy)
@@ -41,7 +42,7 @@ def test_the_right_answer_passes_in_its_equivalent_forms(answer, capsys):
 def test_a_wrong_answer_fails_without_naming_the_right_one(answer, capsys):
     ex.check_prediction(COSTS_MORE, answer)
     out = capsys.readouterr().out
-    assert out.startswith("FAIL") and "0.025" not in out and ex.PREDICTIONS[COSTS_MORE][2] not in out
+    assert out.startswith("FAIL") and "0.025" not in out and reveal(COSTS_MORE)[2] not in out
 
 
 @pytest.mark.parametrize("answer, says", [(None, "no answer yet"), (..., "no answer yet"), ("0.01", "is not one of"),
@@ -122,7 +123,7 @@ QUESTIONS_01_05 = [COSTS_MORE, "sign of ∂KL/∂ρ̂ at ρ̂ = 0.2 > ρ", "mean
 
 @pytest.mark.parametrize("question", QUESTIONS_01_05)
 def test_every_wrong_prediction_gets_a_hint_of_its_own_that_keeps_the_answer(question, capsys):
-    correct, options, why, hints = ex.PREDICTIONS[question]
+    correct, options, why, hints = reveal(question)
     wrong = [o for o in options if o != correct]
     assert sorted(hints) == sorted(wrong) and len(set(hints.values())) == len(wrong)
     for option in wrong:

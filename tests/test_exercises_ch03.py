@@ -14,6 +14,7 @@ import torch.nn.functional as F
 import sae_lib
 from sae_lib import checkpoint
 from sae_lib import exercises as ex
+from sae_lib.exercises._checking import reveal
 from sae_lib.training import TrainConfig, batch_losses
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -184,7 +185,7 @@ def test_the_diagnosis_question_does_not_name_its_answer_on_a_wrong_one(wrong, c
     ex.check_prediction("why the 1e-3 run did not learn", wrong)
     out = capsys.readouterr().out
     assert out.startswith("FAIL") and "slow" not in out and "plateau" not in out
-    assert out.split(": ", 1)[1].strip() == f"not {wrong!r}: " + ex.PREDICTIONS["why the 1e-3 run did not learn"][3][wrong]
+    assert out.split(": ", 1)[1].strip() == f"not {wrong!r}: " + reveal("why the 1e-3 run did not learn")[3][wrong]
 
 
 def test_the_shipped_lr_sweep_verifies_and_holds_what_notebook_03_reads():

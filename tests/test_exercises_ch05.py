@@ -7,7 +7,13 @@ import torch
 from _checker_suite import checker_suite
 
 from sae_lib import exercises as ex
+from sae_lib.exercises._checking import reveal
 from sae_lib.metrics import dead_fraction
+
+
+def own_dead_fraction(z, threshold):
+    """A learner's own dead fraction of one batch (the mistakes below misuse it; the library's would be refused)."""
+    return (~(z.abs() > threshold).any(dim=0)).float().mean().item()
 
 
 def class_means_range_10(z, labels):  # what the figure in the notebook does
@@ -31,7 +37,7 @@ def max_so_far(batches, threshold):  # the largest |z| of each unit so far
 
 
 def mean_of_batch_fractions(batches, threshold):
-    fractions = [dead_fraction(z, threshold) for z in batches]
+    fractions = [own_dead_fraction(z, threshold) for z in batches]
     return sum(fractions) / len(fractions)
 
 
@@ -49,13 +55,13 @@ RIGHT = {
         lambda z, y: torch.as_tensor(np.stack([z.numpy()[y.numpy() == c].mean(0) for c in range(10)])),
     ],
     "check_dead_fraction_stream": [
-        lambda batches, t: dead_fraction(torch.cat(list(batches)), t),  # keeps every batch: fine here
+        lambda batches, t: (~(torch.cat(list(batches)).abs() > t).any(0)).float().mean(),  # keeps every batch: fine
         ever_active_by_or,
         lambda batches, t: float(np.mean(~np.any([(np.abs(b.numpy()) > t).any(0) for b in batches], axis=0))),
         max_so_far,
     ],
     "check_dead_fraction": [
-        dead_fraction,
+        lambda z, t: (z.abs() <= t).all(dim=0).float().mean(),
         lambda z, t: (~(z.abs() > t).any(dim=0)).float().mean(),
         lambda z, t: float(np.mean((np.abs(z.numpy()) <= t).all(axis=0))),
         lambda z, t: (z.abs().max(dim=0).values <= t).double().mean().item(),
@@ -76,12 +82,13 @@ WRONG = {
     ],
     "check_dead_fraction_stream": [
         mean_of_batch_fractions,
-        lambda batches, t: dead_fraction(list(batches)[-1], t),  # the last batch only
-        lambda batches, t: dead_fraction(next(iter(batches)), t),  # the first batch only
-        lambda batches, t: dead_fraction(torch.cat(list(batches)).clamp_min(0), t),  # forgets |z|
+        lambda batches, t: own_dead_fraction(list(batches)[-1], t),  # the last batch only
+        lambda batches, t: own_dead_fraction(next(iter(batches)), t),  # the first batch only
+        lambda batches, t: own_dead_fraction(torch.cat(list(batches)).clamp_min(0), t),  # forgets |z|
         lambda batches, t: (~(torch.cat(list(batches)).abs() > t).any(0)).sum(),  # a count, not a fraction
     ],
     "check_dead_fraction": [
+        dead_fraction,  # sae_lib's own: the exercise asks the learner to write it
         lambda z, t: (z <= t).all(0).sum(),  # a count, not a fraction
         lambda z, t: (z > t).any(0).float().mean(),  # the alive fraction
         lambda z, t: (z.abs() <= t).float().mean(),  # inactive entries, not units
@@ -119,14 +126,14 @@ def test_switching_off_the_strongest_unit(answer, verdict, capsys):
     out = capsys.readouterr().out
     assert out.startswith(verdict), out
     if verdict == "FAIL":
-        assert ex.PREDICTIONS["switching off a digit's strongest unit"][2] not in out
+        assert reveal("switching off a digit's strongest unit")[2] not in out
 
 
 @pytest.mark.parametrize("answer, named", [
     (mean_of_batch_fractions, "mean of each batch's dead fraction"),
-    (lambda batches, t: dead_fraction(list(batches)[-1], t), "last batch"),
-    (lambda batches, t: dead_fraction(next(iter(batches)), t), "first batch"),
-    (lambda batches, t: dead_fraction(torch.cat(list(batches)).clamp_min(0), t), "|z|"),
+    (lambda batches, t: own_dead_fraction(list(batches)[-1], t), "last batch"),
+    (lambda batches, t: own_dead_fraction(next(iter(batches)), t), "first batch"),
+    (lambda batches, t: own_dead_fraction(torch.cat(list(batches)).clamp_min(0), t), "|z|"),
 ])
 def test_the_streaming_dead_fraction_names_the_mistake_without_the_code(answer, named, capsys):
     ex.check_dead_fraction_stream(answer)
@@ -157,4 +164,4 @@ def test_each_wrong_prediction_has_its_own_hint(wrong, capsys):
     question = "switching off a digit's strongest unit"
     ex.check_prediction(question, wrong)
     out = capsys.readouterr().out
-    assert ex.PREDICTIONS[question][3][wrong] in out and "some" not in out.split(": ", 1)[1].replace(wrong, "")
+    assert reveal(question)[3][wrong] in out and "some" not in out.split(": ", 1)[1].replace(wrong, "")

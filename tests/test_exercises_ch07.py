@@ -25,7 +25,6 @@ def todo(x, epsilon):
 
 
 RIGHT = {
-    "the library": zca_whiten,
     "by hand, covariance over n": zca,
     "by hand, covariance over n − 1": lambda x, e: zca(x, e, ddof=1),
     "torch.cov (n − 1) and eigh": lambda x, e: (x - x.mean(0)) @ (lambda lam, u: u @ torch.diag((lam + e) ** -0.5) @ u.T)(
@@ -103,3 +102,11 @@ def test_a_learners_mistake_is_one_fail_line_never_a_crash(mistake, capsys):
     ex.check_zca(MISTAKES[mistake])
     out = capsys.readouterr().out
     assert out.startswith("FAIL") and len(out.strip().splitlines()) == 1, out
+
+
+def test_sae_libs_own_zca_is_not_an_answer(capsys):
+    """The exercise asks the learner to write ZCA: passing the library's function (or calling it) fails."""
+    ex.check_zca(zca_whiten)
+    assert "write it yourself" in capsys.readouterr().out
+    ex.check_zca(lambda x, e: zca_whiten(x, e) + 0)
+    assert "your function calls `sae_lib.data.zca_whiten`" in capsys.readouterr().out

@@ -136,16 +136,16 @@ def notebook_codes():
 
 @pytest.mark.slow
 def test_notebook_10_predictions_are_what_the_shipped_sae_does(notebook_codes, capsys):
-    from sae_lib.exercises import PREDICTIONS
+    from sae_lib.exercises._checking import reveal
 
     model, sae, codes = notebook_codes
     promoted, suppressed = dashboards.logit_effects(model, sae, 950, n=6)
-    assert PREDICTIONS["what latent 950 promotes"][0] == "A"  # option A is `_` and capital letters
+    assert reveal("what latent 950 promotes")[0] == "A"  # option A is `_` and capital letters
     assert all(c == "_" or c.isupper() for c, _ in promoted) and all(c.islower() for c, _ in suppressed)
     capitals = explanations.explain("a capital letter or _", explanations.char_in("ABCDEFGHIJKLMNOPQRSTUVWXYZ_"))
     score = explanations.score_latent(codes.latent(950), lm.decode(codes.ids), capitals)
     assert 0.4 < score.precision < 0.9
-    assert PREDICTIONS["how many of latent 950's firings are capitals"][0] == "between 40% and 90%"
+    assert reveal("how many of latent 950's firings are capitals")[0] == "between 40% and 90%"
     # the picker in the notebook agrees with the library on the real latents too
     assert ex.check_top_contexts(pick, codes).passed
     capsys.readouterr()

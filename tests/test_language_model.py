@@ -237,11 +237,11 @@ def test_logit_effects_follow_the_decoder_direction(reading):
 
 
 def test_notebook_10_prediction_matches_the_shipped_sae(reading):
-    """The predict-first answer stored in exercises.PREDICTIONS is what the shipped SAE's latent 950 does."""
-    from sae_lib.exercises import PREDICTIONS
+    """The predict-first answer sealed in exercises.PREDICTIONS is what the shipped SAE's latent 950 does."""
+    from sae_lib.exercises._checking import reveal
 
     model, sae, _, _ = reading
-    assert PREDICTIONS["what latent 950 promotes"][0] == "A"  # option A: `_` and capital letters
+    assert reveal("what latent 950 promotes")[0] == "A"  # option A: `_` and capital letters
     promoted, suppressed = dashboards.logit_effects(model, sae, 950, n=6)
     assert all(c == "_" or c.isupper() for c, _ in promoted)
     assert all(c.islower() for c, _ in suppressed)
@@ -249,10 +249,10 @@ def test_notebook_10_prediction_matches_the_shipped_sae(reading):
 
 def test_notebook_11_prediction_matches_the_shipped_sae(reading):
     """Latent 70 (the `os` latent) promotes a dot more than any other character, as PREDICTIONS says."""
-    from sae_lib.exercises import PREDICTIONS
+    from sae_lib.exercises._checking import reveal
 
     model, sae, _, _ = reading
-    assert PREDICTIONS["clamping the os latent"][0] == "next"
+    assert reveal("clamping the os latent")[0] == "next"
     promoted, _ = dashboards.logit_effects(model, sae, 70, n=3)
     assert promoted[0][0] == "."
 

@@ -6,7 +6,7 @@ import sys
 import pytest
 
 CORE = ["penalties", "model", "data", "training", "metrics", "plots", "checkpoint", "widgets", "neural",
-        "superposition", "frontier", "cli"]
+        "superposition", "frontier", "cli", "grading"]
 
 
 def test_sae_half_does_not_import_the_language_model():

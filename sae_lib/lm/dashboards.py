@@ -207,7 +207,7 @@ def plot_activation_histogram(codes: LatentCodes, j: int, ax: plt.Axes | None = 
         _, ax = plt.subplots(figsize=(4, 2.4))
     acts = codes.latent(j)
     on = acts[acts > 0]
-    ax.hist(on.numpy(), bins=bins, color="#E69F00")  # Okabe–Ito orange
+    ax.hist(on.numpy(), bins=bins, color="#E69F00")  # Okabe–Ito orange (sae_lib.plots.COLORBLIND)
     if n_shown is not None and len(on):
         weakest = float(acts[top_contexts(codes, j, n_shown)].min())
         below = float((on < weakest).float().mean())
