@@ -1,8 +1,23 @@
-"""Shared fixtures: small real MNIST data from the offline sample. Notebook tests (nbval) count as slow."""
+"""Shared fixtures: small real MNIST data from the offline sample. The fast tier's rules live here too:
+notebook tests (nbval) and every test that runs a script from scripts/ count as slow, and a fast test that
+takes more than FAST_TEST_LIMIT_S seconds of CPU fails, so that `make test-fast` stays within a minute."""
+
+from __future__ import annotations
+
+import inspect
+import os
+import re
 
 import pytest
 
 from sae_lib.data import load_offline_mnist
+
+pytest_plugins = ["pytester"]  # tests/test_fast_tier.py runs the rules below on a made-up test file
+
+#: The most CPU seconds (its own and its child processes', so a loaded machine does not inflate it) that one
+#: test of the fast tier may take; `make test-fast` is about 1,100 tests, so the whole tier stays near a minute.
+FAST_TEST_LIMIT_S = float(os.environ.get("FAST_TEST_LIMIT_S", "4"))
+_SCRIPT = re.compile(r"""scripts/(\{|[\w.]+\.py)""")  # a path into scripts/, literal or formatted
 
 
 @pytest.fixture(scope="session")
@@ -11,8 +26,47 @@ def mnist():
     return load_offline_mnist()
 
 
+def runs_a_script(function: object) -> bool:
+    """Whether a test function's own source names a script under scripts/ (a smoke run: slow by rule)."""
+    try:
+        source = inspect.getsource(function)
+    except (OSError, TypeError):  # no source to read (a builtin, a generated function): not a smoke run
+        return False
+    return bool(_SCRIPT.search(source))
+
+
 def pytest_collection_modifyitems(items):
-    """Mark every notebook cell collected by nbval `slow`: `make test-fast` leaves the notebooks to `make test`."""
+    """Mark `slow` every notebook cell collected by nbval and every test that runs a script from scripts/:
+    `make test-fast` leaves them to `make test`."""
     for item in items:
         if item.nodeid.endswith(".ipynb") or ".ipynb::" in item.nodeid:
             item.add_marker(pytest.mark.slow)
+        elif runs_a_script(getattr(item, "function", None)):
+            item.add_marker(pytest.mark.slow)
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and of the child processes it has waited for."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    start = _cpu_seconds()
+    yield
+    item.user_properties.append(("cpu_s", _cpu_seconds() - start))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Fail a fast test that passed but took more than FAST_TEST_LIMIT_S CPU seconds: mark it slow or shrink it."""
+    outcome = yield
+    report = outcome.get_result()
+    if call.when != "call" or not report.passed or item.get_closest_marker("slow") is not None:
+        return
+    cpu = dict(item.user_properties).get("cpu_s", 0.0)
+    if cpu > FAST_TEST_LIMIT_S:
+        report.outcome = "failed"
+        report.longrepr = (f"{item.nodeid} took {cpu:.1f} s of CPU, over the fast tier's {FAST_TEST_LIMIT_S:g} s a "
+                           "test (FAST_TEST_LIMIT_S): make it smaller or mark it @pytest.mark.slow")
