@@ -14,9 +14,10 @@ from sae_lib.data import load_offline_mnist
 
 pytest_plugins = ["pytester"]  # tests/test_fast_tier.py runs the rules below on a made-up test file
 
-#: The most CPU seconds (its own and its child processes', so a loaded machine does not inflate it) that one
-#: test of the fast tier may take; `make test-fast` is about 1,100 tests, so the whole tier stays near a minute.
-FAST_TEST_LIMIT_S = float(os.environ.get("FAST_TEST_LIMIT_S", "4"))
+#: The most CPU seconds (its own and its child processes': a busy machine inflates CPU time far less than wall
+#: time) that one test of the fast tier may take. A training run or a script's smoke run costs more and belongs
+#: in the slow tier; a CLI test that starts Python takes about 2 s, and a loaded machine can add half again.
+FAST_TEST_LIMIT_S = float(os.environ.get("FAST_TEST_LIMIT_S", "10"))
 _SCRIPT = re.compile(r"""scripts/(\{|[\w.]+\.py)""")  # a path into scripts/, literal or formatted
 
 
