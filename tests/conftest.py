@@ -18,6 +18,10 @@ pytest_plugins = ["pytester"]  # tests/test_fast_tier.py runs the rules below on
 #: time) that one test of the fast tier may take. A training run or a script's smoke run costs more and belongs
 #: in the slow tier; a CLI test that starts Python takes about 2 s, and a loaded machine can add half again.
 FAST_TEST_LIMIT_S = float(os.environ.get("FAST_TEST_LIMIT_S", "10"))
+#: Above this load average (runnable processes per core) CPU times are inflated by contention too, so an over-long
+#: fast test is reported at the end instead of failed: the limit is judged on a machine quiet enough to measure.
+FAST_TEST_MAX_LOAD = float(os.environ.get("FAST_TEST_MAX_LOAD", "1.0"))
+_over_limit: list[str] = []
 _SCRIPT = re.compile(r"""scripts/(\{|[\w.]+\.py)""")  # a path into scripts/, literal or formatted
 
 
@@ -67,7 +71,21 @@ def pytest_runtest_makereport(item, call):
     if call.when != "call" or not report.passed or item.get_closest_marker("slow") is not None:
         return
     cpu = dict(item.user_properties).get("cpu_s", 0.0)
-    if cpu > FAST_TEST_LIMIT_S:
+    if cpu <= FAST_TEST_LIMIT_S:
+        return
+    message = (f"{item.nodeid} took {cpu:.1f} s of CPU, over the fast tier's {FAST_TEST_LIMIT_S:g} s a test "
+               "(FAST_TEST_LIMIT_S): make it smaller or mark it @pytest.mark.slow")
+    load = os.getloadavg()[0] / (os.cpu_count() or 1)
+    if load <= FAST_TEST_MAX_LOAD:
         report.outcome = "failed"
-        report.longrepr = (f"{item.nodeid} took {cpu:.1f} s of CPU, over the fast tier's {FAST_TEST_LIMIT_S:g} s a "
-                           "test (FAST_TEST_LIMIT_S): make it smaller or mark it @pytest.mark.slow")
+        report.longrepr = message
+    else:
+        _over_limit.append(f"{message} (not failed: load {load:.1f} a core, over FAST_TEST_MAX_LOAD)")
+
+
+def pytest_terminal_summary(terminalreporter):
+    """List the fast tests that went over the CPU limit on a machine too busy to fail them."""
+    if _over_limit:
+        terminalreporter.section("fast tests over the CPU limit on a busy machine")
+        for line in _over_limit:
+            terminalreporter.write_line(line)
