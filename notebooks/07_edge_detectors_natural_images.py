@@ -30,7 +30,7 @@ if "google.colab" in sys.modules:
 # # 07 · Edge detectors from natural images
 #
 # **After this notebook you can** cut grey patches out of photographs, whiten them with PCA and
-# ZCA and say why whitening matters, write UFLDL's sparse-autoencoder cost and convert its β and λ
+# ZCA, choose ZCA's ε from a spectrum and say why whitening matters, write UFLDL's sparse-autoencoder cost and convert its β and λ
 # into `sae_lib`'s units, train the classic 64 → 25 sigmoid SAE until its filters are localised,
 # oriented edge detectors, and measure orientation with a number instead of squinting at a grid.
 #
@@ -109,8 +109,6 @@ print(f"the top 3 of {D} directions hold {share:.0%} of the variance; "
 assert share > 0.4
 
 # %% [markdown]
-# An autoencoder trained on these patches minimises squared error, so it is paid almost entirely
-# for getting those few smooth directions right; the fine directions barely move the loss.
 # **Whitening** removes that imbalance: it transforms the patches so that every direction has the
 # same variance (and no two directions are correlated), leaving only the structure that variance
 # cannot describe. For natural images that structure is sparse: edges, which are rare and sharp.
@@ -134,12 +132,74 @@ except ValueError as error:
     print(f"ValueError: {error}")
 
 # %% [markdown]
-# We use ε = 0.03, three hundredths of the average pixel variance. The spectrum after whitening is
-# λ/(λ + ε): close to 1 wherever λ ≫ ε, and lower for the last directions, whose variance comes
-# nearer to ε (the right end of the figure above). PCA and ZCA whitening give the same spectrum (they differ by a rotation).
+# ### Exercise 1: choose ε from the spectrum
+#
+# Whitening divides direction i by √(λᵢ + ε), so afterwards it has variance λᵢ / (λᵢ + ε): about 1
+# where λᵢ ≫ ε, and about λᵢ / ε, damped, where λᵢ ≪ ε. So ε decides which directions are treated as
+# signal. A camera adds pixel noise, the same variance to every direction, and the tail of the
+# spectrum then flattens into a **floor**: directions that hold nothing but noise. Whitened with too
+# small an ε, that noise is blown up to the variance of the signal; with too large an ε, directions
+# that do carry signal are damped too, and are not whitened.
+#
+# Write `my_epsilon(eigenvalues)`, a rule that reads ε off a spectrum (the covariance's eigenvalues,
+# largest first, the last one the 0 of the removed mean), so that after whitening the directions that
+# hold only noise keep at most about half their variance, and every direction whose signal is at
+# least as large as the noise keeps at least half. The checker tries your rule on the four spectra
+# drawn below (images with more or less detail, cameras with more or less noise): no fixed number
+# passes all four. Say in a comment why your rule meets both conditions.
 
 # %%
+fig, ax = plt.subplots(figsize=(6, 3.2))
+for i, (spectrum, marker) in enumerate(zip(exercises.epsilon_spectra(), "os^D")):
+    ax.semilogy(range(1, len(spectrum)), spectrum[:-1], marker=marker, markersize=3, lw=1, label=f"spectrum {i + 1}")
+ax.set(xlabel="direction (largest variance first)", ylabel="variance λ", title="four noisy spectra (the zero left out)")
+ax.legend(fontsize=9, ncol=2)
+plt.show()
+
+# %%
+# NBVAL_CHECK_OUTPUT
+def my_epsilon(eigenvalues):
+    raise NotImplementedError  # your rule here, and why it works in a comment
+
+
+exercises.check_epsilon(my_epsilon)
+
+# %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
+# NBVAL_CHECK_OUTPUT
+# Reference solution, folded so that it does not give the exercise away: expand the cell to see it.
+def my_epsilon(eigenvalues):
+    # The smallest nonzero eigenvalues are the flat floor: noise only, variance ≈ σ². With ε at that level a
+    # noise direction keeps σ²/(σ² + σ²) = 1/2 of its variance, and a direction whose signal s ≥ σ² keeps
+    # (s + σ²)/(s + 2σ²) ≥ 2/3. The median of ten ignores a stray value; the 0 of the removed mean is left out.
+    nonzero = eigenvalues[eigenvalues > 0]
+    return nonzero.sort().values[:10].median()
+
+
+exercises.check_epsilon(my_epsilon)
+
+# %% [markdown]
+# Our patches have no such floor. Averaging 2 × 2 pixels removed most of the pixel noise, and the
+# spectrum keeps falling to its last direction (the first line below), so every direction carries
+# some image structure and ε is a trade-off rather than a measurement. We take ε = 0.03, half the
+# smallest nonzero eigenvalue: every direction keeps at least two thirds of its variance after
+# whitening (the second line), and the finest ones are not amplified beyond that.
+
+# %%
+# NBVAL_CHECK_OUTPUT
 epsilon = 0.03
+last = eigenvalues[:-1][-10:]  # the ten smallest nonzero eigenvalues (the last, 0, is the removed mean)
+floors = [spectrum[spectrum > 0].sort().values[:10] for spectrum in exercises.epsilon_spectra()]
+print(f"our patches: the 10 smallest nonzero eigenvalues span a factor of {last.max() / last.min():.1f} "
+      f"(the four floors above: at most {max(f.max() / f.min() for f in floors):.1f})")
+print(f"ε = {epsilon}: the smallest nonzero eigenvalue is {eigenvalues[-2]:.3f}; the least variance any direction "
+      f"keeps after whitening is {(eigenvalues[:-1] / (eigenvalues[:-1] + epsilon)).min():.2f}")
+
+# %% [markdown]
+# The spectrum after whitening is λ/(λ + ε): close to 1 wherever λ ≫ ε, and lower for the last
+# directions, whose variance comes nearer to ε (the right end of the figure below). PCA and ZCA
+# whitening give the same spectrum (they differ by a rotation).
+
+# %%
 x_pca = pca_whiten(x, epsilon)
 x_zca = zca_whiten(x, epsilon)
 whitened_spectrum = torch.linalg.eigvalsh(torch.cov(x_zca.T.double(), correction=0)).flip(0)
@@ -162,32 +222,6 @@ figure
 # The same ten high-contrast patches three ways: raw, PCA-whitened (coefficients, no longer a
 # picture) and ZCA-whitened (the picture again, with the smooth shading gone; what is left is
 # mostly the edges and fine texture, some of it noisy).
-#
-# ### Exercise 1: ZCA whitening
-#
-# Complete `my_zca(x, epsilon)`: centre the columns of `x`, take their covariance C (dividing by n or
-# by n − 1: the checker accepts both; `sae_lib` divides by n, and with ε = 0 the two results differ
-# only by the factor √((n − 1)/n)), its eigen-decomposition (`torch.linalg.eigh`), and return the
-# ZCA-whitened patches. The checker compares your function with `sae_lib.data.zca_whiten`.
-
-# %%
-# NBVAL_CHECK_OUTPUT
-def my_zca(x, epsilon):
-    raise NotImplementedError  # your code here
-
-
-exercises.check_zca(my_zca)
-
-# %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
-# NBVAL_CHECK_OUTPUT
-# Reference solution, folded so that it does not give the exercise away: expand the cell to see it.
-def my_zca(x, epsilon):
-    centred = x - x.mean(dim=0)
-    eigenvalues, eigenvectors = torch.linalg.eigh(centred.T @ centred / len(x))
-    return centred @ eigenvectors @ torch.diag(1 / torch.sqrt(eigenvalues + epsilon)) @ eigenvectors.T
-
-
-exercises.check_zca(my_zca)
 
 # %% [markdown]
 # ## UFLDL's model and cost, in `sae_lib`'s units
@@ -267,11 +301,13 @@ assert math.isclose(J.item(), D / 2 * L.item(), rel_tol=1e-12)
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-def train_ufldl(x, lr=0.1, beta=beta_ufldl):
+def train_ufldl(x, lr=0.1, beta=beta_ufldl, seed=0):
     """UFLDL's SAE (64 → 25 sigmoid → 64 linear) on x: Adam at lr, then at 0.003 (beta in UFLDL's units)."""
     settings = dict(rho=rho, beta=2 * beta / D, weight_decay=2 * lambda_ufldl / D, batch_size=1024)
-    model, fast = sae_lib.train(x, None, model_config, TrainConfig(steps=1200, lr=lr, **settings), device=device, progress=False)
-    settle = sae_lib.fit(model, x, None, TrainConfig(steps=500, lr=3e-3, seed=1, **settings), device=device, progress=False)
+    model, fast = sae_lib.train(x, None, model_config, TrainConfig(steps=1200, lr=lr, seed=seed, **settings),
+                                device=device, progress=False)
+    settle = sae_lib.fit(model, x, None, TrainConfig(steps=500, lr=3e-3, seed=seed + 1, **settings), device=device,
+                         progress=False)
     print(f"{fast.steps} + {settle.steps} Adam steps in {fast.seconds + settle.seconds:.1f} s")
     return model, fast.train_recon + settle.train_recon, fast.steps
 
@@ -357,38 +393,59 @@ assert osi.median() >= 0.6
 # %%
 sweep = load_json_asset("edge_detector_sweep.json")
 best_white = sweep["best"]["whitened"]
-assert (best_white["lr"], best_white["beta_ufldl"]) == (0.1, beta_ufldl)  # the live run uses the sweep's best setting
 white_runs = [r for r in sweep["runs"] if r["input"] == "whitened" and r["lr"] == 0.1 and r["beta_ufldl"] == beta_ufldl]
 seed_0 = next(r for r in white_runs if r["seed"] == 0)  # the same patches, seeds and steps as the model above
-print(f"median selectivity: this model {osi.median():.3f}, the sweep's seed 0 {seed_0['orientation']:.3f}")
-assert abs(osi.median().item() - seed_0["orientation"]) < 0.02  # the asset is what this code makes
 pooled = torch.tensor([a for r in white_runs for a, sel in zip(r["filter_angle"], r["filter_selectivity"]) if sel >= 0.5])
 live = preferred_orientation(filters)[osi >= 0.5]
 
 edges = np.arange(-15, 180, 30)  # bins centred on 0°, 30°, …, 150°; 165°–180° wraps round to the 0° bin
-folded = lambda angles: np.where(angles.numpy() >= 165, angles.numpy() - 180, angles.numpy())  # noqa: E731
-counts_live, _ = np.histogram(folded(live), edges)
-counts_pooled, _ = np.histogram(folded(pooled), edges)
-fig, ax = plt.subplots(figsize=(9, 3.2), layout="constrained")
+folded = lambda angles: np.where(angles >= 165, angles - 180, angles)  # noqa: E731
+counts_live, _ = np.histogram(folded(live.numpy()), edges)
+counts_pooled, _ = np.histogram(folded(pooled.numpy()), edges)
+# The photographs' own edges: the orientation of every strong brightness gradient (the top 10 % by size), an
+# edge running across its gradient. Rows grow downwards in an image, so y is flipped to make 45° rise to the right.
+angles, sizes = [], []
+for image in images:
+    image = torch.as_tensor(image, dtype=torch.float64)
+    gx, gy = (image[1:-1, 2:] - image[1:-1, :-2]) / 2, -(image[2:, 1:-1] - image[:-2, 1:-1]) / 2
+    angles.append(((torch.rad2deg(torch.atan2(gy, gx)) + 90) % 180).flatten())
+    sizes.append((gx**2 + gy**2).flatten())
+angles, sizes = torch.cat(angles), torch.cat(sizes)
+counts_photos, _ = np.histogram(folded(angles[sizes >= sizes.quantile(0.9)].numpy()), edges)
+
+fig, ax = plt.subplots(figsize=(9, 3.4), layout="constrained")
 centres = edges[:-1] + 15
-ax.bar(centres - 5, counts_live / counts_live.sum(), width=10, label=f"this model ({len(live)} filters)")
-ax.bar(centres + 5, counts_pooled / counts_pooled.sum(), width=10,
-       label=f"3 seeds pooled, this one among them ({len(pooled)} filters)")
-ax.set(xticks=centres, xlabel="preferred orientation (°; 0 horizontal, 90 vertical)", ylabel="share of filters",
-       title="orientations of the selective filters (selectivity ≥ 0.5)")
-ax.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1))
+for offset, counts, label, color, hatch in [
+        (-8, counts_live, f"this model ({len(live)} selective filters)", "#0072B2", ""),
+        (0, counts_pooled, f"3 seeds pooled, this one among them ({len(pooled)} filters)", "#E69F00", "//"),
+        (8, counts_photos, "the photographs' strongest gradients (top 10 %)", "#999999", "..")]:
+    ax.bar(centres + offset, counts / counts.sum(), width=8, label=label, color=color, hatch=hatch, edgecolor="white")
+ax.axhline(1 / 6, color="black", lw=1, ls=":", label="an even spread (1/6 a bin)")
+ax.set(xticks=centres, xlabel="preferred orientation (°; 0 horizontal, 90 vertical)", ylabel="share", ylim=(0, 0.48),
+       title="orientations of the selective filters (selectivity ≥ 0.5) and of the photographs' edges")
+ax.legend(fontsize=9, loc="upper center", ncol=2)
 plt.show()
-shares = counts_pooled / counts_pooled.sum()
+shares, photo_shares = counts_pooled / counts_pooled.sum(), counts_photos / counts_photos.sum()
 print("share per 30° bin, 3 seeds pooled: " + ", ".join(f"{c}°: {v:.2f}" for c, v in zip(centres, shares)))
-print(f"horizontal and vertical together: {shares[0] + shares[3]:.2f} of the selective filters (an even spread: 0.33)")
+print(f"horizontal and vertical together: filters {shares[0] + shares[3]:.2f}, the photographs' strongest gradients "
+      f"{photo_shares[0] + photo_shares[3]:.2f} (an even spread: 0.33)")
+
+# %% cellView="form" jupyter={"source_hidden": true} tags=["evidence"]
+# Evidence: the histogram is the sweep's, every orientation is covered, horizontal and vertical are
+# over-represented among the filters, and not among the photographs' own edges.
+print(f"median selectivity: this model {osi.median():.3f}, the sweep's seed 0 {seed_0['orientation']:.3f}")
+assert (best_white["lr"], best_white["beta_ufldl"]) == (0.1, beta_ufldl)  # the live run uses the sweep's best setting
+assert abs(osi.median().item() - seed_0["orientation"]) < 0.02  # the asset is what this code makes
 assert (counts_pooled > 0).all() and counts_pooled.max() / counts_pooled.sum() < 0.5  # every orientation, none dominant
 assert shares[0] + shares[3] > 0.4  # horizontal and vertical over-represented (an even spread gives 0.33)
+assert abs(photo_shares[0] + photo_shares[3] - 1 / 3) < 0.05 and (photo_shares > 0.1).all()  # the photos: even
 
 # %% [markdown]
 # Every orientation is covered, but not evenly: horizontal and vertical edges are over-represented
-# (the share printed above). Photographs have more of them (horizons, towers, tripod legs, grass
-# blades, and the photographer's level camera), and part of it is the grid's pull described above,
-# which moves oblique edges near 30° or 60° towards the axes.
+# among the filters (the share printed above). Not because the photographs hold more of them: their
+# strongest gradients point every way about equally (the bars hatched with dots). Part of it is the grid's pull
+# described above, which moves oblique edges near 30° or 60° towards the axes; we have not measured
+# whether that is all of it.
 #
 # The index has a blind spot: it sees orientation, not position. A grating that fills the whole
 # patch is perfectly oriented too. So we also measure how much of the patch a filter uses: its
@@ -397,12 +454,13 @@ assert shares[0] + shares[3] > 0.4  # horizontal and vertical over-represented (
 #
 # ## Is it the SAE, or the whitening?
 #
-# Two comparisons answer that. **PCA's components**, the eigenvectors we computed above, are
-# what a linear autoencoder with 25 units would span: no sparsity, just variance. And **the same
-# SAE without whitening**, on the raw (mean-removed) patches, with the same steps. To be fair to
-# it, the raw run does not simply inherit the whitened run's learning rate and β: it gets the best
-# of its own from the same grid (by the sweep below, which picked by orientation: the raw patches
-# get every chance to come out oriented).
+# Three comparisons answer that. **PCA's components**, the eigenvectors we computed above, are
+# what a linear autoencoder with 25 units would span: no sparsity, no whitening, just variance.
+# **The same SAE without whitening**, on the raw (mean-removed) patches, with the same steps: sparsity
+# but no whitening. To be fair to it, the raw run does not simply inherit the whitened run's learning
+# rate and β: it gets the best of its own from the same grid (by the sweep below, which picked by
+# orientation: the raw patches get every chance to come out oriented). And **the same SAE on whitened
+# patches with β = 0**: whitening but no sparsity.
 #
 # ### Exercise 2: predict, then run
 #
@@ -427,30 +485,41 @@ exercises.check_without_whitening(answer)
 
 # %% [markdown]
 # Now run it: the same function, on the raw patches `x` instead of `x_zca`, at the raw patches' best
-# setting from the sweep.
+# setting from the sweep; then the β = 0 control on the whitened patches, from two seeds.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
 best_raw = sweep["best"]["raw"]
 print(f"raw patches' best setting: lr {best_raw['lr']:g}, β {best_raw['beta_ufldl']:g} (UFLDL's units)")
 raw_model, raw_recon, _ = train_ufldl(x, lr=best_raw["lr"], beta=best_raw["beta_ufldl"])
+dense_models = [train_ufldl(x_zca, beta=0.0, seed=seed)[0] for seed in (0, 1)]
 
 # %% [markdown]
 # ## The picture, and the numbers
 
 # %%
 raw_filters = raw_model.encoder[0].weight.detach()
+dense_filters = dense_models[0].encoder[0].weight.detach()
 pca_components = eigenvectors[:, :25].T
 figure = plot_filters({"SAE, whitened patches": filters, "PCA: top 25 components": pca_components,
-                       "same SAE, raw patches (its best lr, β)": raw_filters}, ncols=5, scale=0.6)
+                       "same SAE, raw patches (its best lr, β)": raw_filters,
+                       "same SAE, whitened, β = 0 (no sparsity)": dense_filters}, ncols=5, scale=0.6)
 figure.suptitle("each tile on its own symmetric grey scale, 0 mid-grey", fontsize=9, y=0.0, va="top")
 figure
 
 # %%
-rows = {"SAE, whitened": filters, "PCA components": pca_components, "SAE, raw": raw_filters}
-print(f"{'':16s} {'orientation':>12s} {'extent':>8s}   (medians over 25 filters)")
+rows = {"SAE, whitened": filters, "PCA components": pca_components, "SAE, raw": raw_filters,
+        "whitened, β = 0": dense_filters, "whitened, β = 0, seed 1": dense_models[1].encoder[0].weight.detach(),
+        "random filters": noise[:25]}
+print(f"{'':24s} {'orientation':>12s} {'extent':>8s}   (medians over 25 filters)")
 for name, w in rows.items():
-    print(f"{name:16s} {orientation_selectivity(w).median():12.2f} {spatial_extent(w).median():8.2f}")
+    print(f"{name:24s} {orientation_selectivity(w).median():12.2f} {spatial_extent(w).median():8.2f}")
+noise_level = orientation_selectivity(noise).quantile(0.9).item()  # 9 in 10 random filters score below this
+noise_like = (orientation_selectivity(raw_filters) < noise_level).float().mean().item()
+raw_best = [r for r in sweep["runs"] if r["input"] == "raw" and (r["lr"], r["beta_ufldl"]) == (best_raw["lr"], best_raw["beta_ufldl"])]
+pooled_noise_like = np.mean([sel < noise_level for r in raw_best for sel in r["filter_selectivity"]])
+print(f"raw SAE filters no more oriented than 9 in 10 random ones (below {noise_level:.2f}): {noise_like:.0%} here, "
+      f"{pooled_noise_like:.0%} of the {sum(len(r['filter_selectivity']) for r in raw_best)} filters of the sweep's 3 seeds")
 with torch.no_grad():
     raw_codes = raw_model.encode(x)
 raw_dead = sae_lib.metrics.dead_fraction(raw_codes, threshold=0.1)
@@ -458,22 +527,35 @@ print(f"dead units without whitening: {raw_dead:.0%}; mean activation ρ̂ = {ra
 raw_error, white_error = raw_recon[-1] / x.var(dim=0).mean().item(), recon[-1] / variance
 print(f"reconstruction error / variance: {raw_error:.2f} without whitening, {white_error:.2f} with")
 
+# %% cellView="form" jupyter={"source_hidden": true} tags=["evidence"]
+# Evidence: whitened + sparse gives localised, oriented filters; sparsity alone gives broader, less oriented
+# ones, about as oriented as PCA's; whitening alone (β = 0, both seeds) gives filters no more oriented than noise.
 extent = {name: spatial_extent(w).median().item() for name, w in rows.items()}
+orientation = {name: orientation_selectivity(w).median().item() for name, w in rows.items()}
 assert extent["SAE, whitened"] < 0.5 * extent["PCA components"]  # localised, where PCA's are global
-assert orientation_selectivity(raw_filters).median() < osi.median() - 0.1 and extent["SAE, raw"] > extent["SAE, whitened"]
+assert orientation["SAE, raw"] < osi.median() - 0.1 and extent["SAE, raw"] > extent["SAE, whitened"]
+assert abs(orientation["SAE, raw"] - orientation["PCA components"]) < 0.15  # sparsity alone: about PCA's
+for name in ("whitened, β = 0", "whitened, β = 0, seed 1"):
+    assert orientation[name] < orientation["random filters"] + 0.05 and extent[name] > 1.2 * extent["SAE, whitened"]
+assert noise_like == 0 and pooled_noise_like < 0.05  # speckled as some look, the raw filters are oriented
 assert raw_dead == 0.0 and raw_error < white_error
 
 # %% [markdown]
-# * **SAE on whitened patches** (left): localised, oriented edges, each using a small part of the patch.
-# * **PCA** (middle): ramps, gratings and checkerboards that fill the whole patch. Many are
+# * **SAE on whitened patches** (first): localised, oriented edges, each using a small part of the patch.
+# * **PCA** (second): ramps, gratings and checkerboards that fill the whole patch. Many are
 #   oriented (the index cannot tell a grating from an edge), but they are not localised: the
 #   extent says so. PCA finds the directions of largest variance, and for images those are global,
 #   like a Fourier basis.
-# * **The same SAE without whitening** (right): broader blobs and ramps, less oriented.
-#   Its units are alive and it reconstructs more of the raw variance than the whitened SAE does of
-#   the whitened one, because raw variance lives in a few smooth directions; it has no reason to get
-#   the fine detail right, and its filters show it. Its best β is lower than the whitened run's, so
-#   its units fire more often than ρ (the ρ̂ printed above).
+# * **The same SAE without whitening** (third): broader filters, less oriented. Some are ramps and
+#   blobs, and several look speckled, a broad pattern under fine-grained noise; yet by the index
+#   nearly every one is more oriented than 9 in 10 random filters (printed). Its units are alive and it
+#   reconstructs more of the raw variance than the whitened SAE does of the whitened one: an
+#   autoencoder trained on raw patches minimises squared error, so it is paid almost entirely for the
+#   few smooth, high-variance directions; the fine ones, where edges live, barely move its loss. Its
+#   best β is lower than the whitened run's, so its units fire more often than ρ (the ρ̂ printed above).
+# * **The same SAE on whitened patches with β = 0** (last): no sparsity, and its filters are as
+#   unoriented as random ones, on both seeds. After whitening every direction has the same variance,
+#   so an autoencoder without a sparsity penalty has nothing to prefer.
 #
 # ### On more than one seed: the sweep
 #
@@ -497,17 +579,18 @@ for ax, name in zip(axes[:2], ("whitened", "raw")):
         ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=9, color="white" if value < 0.6 else "black")
     best = sweep["best"][name]
     ax.add_patch(plt.Rectangle((betas.index(best["beta_ufldl"]) - 0.5, lrs.index(best["lr"]) - 0.5), 1, 1, fill=False,
-                               edgecolor="red", lw=2))
+                               edgecolor="#D55E00", lw=2.5, ls="--"))
     ax.set(xticks=range(len(betas)), xticklabels=[f"{b:g}" for b in betas], yticks=range(len(lrs)),
            yticklabels=[f"{lr:g}" for lr in lrs], xlabel="β (UFLDL's units)", ylabel="learning rate",
-           title=f"{name} patches: median selectivity")
+           title=f"{name} patches: median selectivity\n(dashed frame: its best setting)")
 fig.colorbar(image, ax=axes[:2], shrink=0.8, label="median selectivity, mean of 3 seeds")
-for name, color in (("whitened", "tab:blue"), ("raw", "tab:orange")):
+for name, color, marker in (("whitened", "#0072B2", "o"), ("raw", "#E69F00", "s")):
     runs = [r for r in sweep["runs"] if r["input"] == name]
-    axes[2].scatter([r["extent"] for r in runs], [r["orientation"] for r in runs], s=12, alpha=0.35, color=color)
+    axes[2].scatter([r["extent"] for r in runs], [r["orientation"] for r in runs], s=12, alpha=0.35, color=color,
+                    marker=marker)
     best = [r for r in runs if (r["lr"], r["beta_ufldl"]) == (sweep["best"][name]["lr"], sweep["best"][name]["beta_ufldl"])]
     axes[2].scatter([r["extent"] for r in best], [r["orientation"] for r in best], s=50, color=color, edgecolor="black",
-                    label=f"{name}: best setting, 3 seeds")
+                    marker=marker, label=f"{name}: best setting, 3 seeds")
 axes[2].set(xlabel="median spatial extent", ylabel="median orientation selectivity", ylim=(0, 1),
             title="every run (small) and each input's best (large)")
 axes[2].legend(fontsize=9, loc="lower right")
@@ -517,47 +600,53 @@ best_runs = {name: [r for r in sweep["runs"] if r["input"] == name and r["lr"] =
                     and r["beta_ufldl"] == sweep["best"][name]["beta_ufldl"]] for name in ("whitened", "raw")}
 worst_white = min(r["orientation"] for r in best_runs["whitened"])
 best_raw_anywhere = max(r["orientation"] for r in sweep["runs"] if r["input"] == "raw")
+good = [grids["whitened"][lrs.index(lr), betas.index(beta)] for lr, beta in [(0.1, 10), (0.1, 30), (0.1, 100), (0.3, 10),
+                                                                             (0.3, 30)]]
 print(f"whitened, its best setting, worst of 3 seeds: {worst_white:.2f}; raw, best of all "
       f"{len(lrs) * len(betas) * 3} runs: {best_raw_anywhere:.2f}")
+print(f"whitened, its good region: every cell ≥ {min(good):.2f}; raw, its best cell: {grids['raw'].max():.2f}")
+
+# %% cellView="form" jupyter={"source_hidden": true} tags=["evidence"]
+# Evidence: on every seed the whitened SAE at its best beats every raw run, and is more localised; raw runs
+# stay well above noise; the whitened good region beats the best raw cell.
 assert worst_white > best_raw_anywhere + 0.1  # no raw run reaches the whitened SAE's worst seed
 assert min(r["extent"] for r in best_runs["raw"]) > max(r["extent"] for r in best_runs["whitened"])  # broader, every seed
 assert min(r["orientation"] for r in sweep["runs"] if r["input"] == "raw") > 0.2  # yet far from noise's ≈ 0.1
-good = [grids["whitened"][lrs.index(lr), betas.index(beta)] for lr, beta in [(0.1, 10), (0.1, 30), (0.1, 100), (0.3, 10),
-                                                                             (0.3, 30)]]
-print(f"whitened, its good region: every cell ≥ {min(good):.2f}; raw, its best cell: {grids['raw'].max():.2f}")
 assert min(good) > grids["raw"].max()
 
 # %% [markdown]
 # The comparison holds beyond one draw: at its best setting, on every seed, the whitened SAE's filters
 # are more oriented than those of any raw run on the grid, whatever the raw run's learning rate and β,
 # and more localised on every seed. The whitened run is the more sensitive of the two to its
-# settings: at a learning rate of 0.01 it is far from done at the end of its run (the dark bottom
-# row), and too strong a pull (β = 300,
-# or β = 100 at 0.3) leaves weakly oriented filters. Within its good region (a learning rate of 0.1
-# with β from 10 to 100, or 0.3 with β 10 or 30), every cell beats every raw cell. The raw filters are not unoriented, though: they
-# score well above noise's 0.1. Sparsity alone goes part of the way; whitening sharpens the result
-# into edges.
+# settings: at a learning rate of 0.01 it is far from done at the end of its run (the bottom
+# row), and too strong a pull (β = 300, or β = 100 at 0.3) leaves weakly oriented filters. Within
+# its good region (a learning rate of 0.1 with β from 10 to 100, or 0.3 with β 10 or 30), every cell
+# beats every raw cell.
 #
-# So whitening is needed to make every direction count. It is not enough on its own: after
-# whitening every direction has the same variance, so variance (PCA) has nothing left to prefer.
-# What picks the edges out is sparsity: edges are the rare, sharp events in whitened images, and a
-# unit allowed to fire on 1% of patches does best by firing on one of them. That is the argument
-# of Olshausen & Field: a sparse code for natural images is a code of edges.
+# So it takes both. Whitening makes every direction count, but on its own it gives nothing to
+# prefer: with β = 0 the filters are as unoriented as noise. Sparsity on its own, on raw patches,
+# gives filters about as oriented as PCA's components, and broader. Together they give edges: in
+# whitened images the edges are the rare, sharp events, and a unit allowed to fire on 1% of patches
+# does best by firing on one of them. That is the argument of Olshausen & Field: a sparse code for
+# natural images is a code of edges.
 #
 # ## Summary
 #
 # * Natural-image patches keep most of their variance in a few smooth directions; **whitening**
-#   (PCA, or ZCA, which keeps patches looking like patches) equalises them, with ε damping the
-#   directions that hold only noise.
+#   (PCA, or ZCA, which keeps patches looking like patches) equalises them, with ε set from the
+#   spectrum: at the level of a noise floor where there is one, so that noise is damped and signal kept.
 # * UFLDL's cost is `sae_lib`'s times D/2 when **β' = 2β/D and λ' = 2λ/D**; β must also follow the
 #   variance of the data, since the reconstruction term scales with it and the KL term does not.
 # * Trained on whitened patches, a 25-unit sigmoid SAE with ρ = 0.01 learns **localised, oriented
 #   edge detectors** at every orientation; PCA learns global gratings; without whitening the same
-#   SAE, even at its own best learning rate and β, learns broader, less oriented filters,
-#   on every seed.
+#   SAE, even at its own best learning rate and β, learns broader, less oriented filters, on every
+#   seed; without sparsity (β = 0) it learns noise.
 # * The **orientation selectivity index** turns "looks like an edge" into a number (noise ≈ 0.1,
 #   Gabors ≈ 0.8) but sees no position: pair it with the **spatial extent**; the **preferred
 #   orientation** says which way a selective filter points.
+# * The caveat: the horizontal and vertical excess among the filters is not in the photographs'
+#   edges; the 8 × 8 grid pulls oblique filters towards the axes, and an orientation index on 64
+#   pixels carries that bias, so read the histogram's shape, not its exact shares.
 #
 # **Try next:** set ε to 0.3 or 0.003 and watch the filters get smoother or noisier; set
 # `lambda_ufldl = 0` and see what weight decay was doing; give the SAE 64 units instead of 25.

@@ -43,6 +43,7 @@ if "google.colab" in sys.modules:
 # %%
 # %matplotlib inline
 import dataclasses
+import inspect
 import math
 
 import matplotlib.pyplot as plt
@@ -132,12 +133,12 @@ plt.show()
 # At every sparsity the best seed keeps the most important features and drops the least important
 # ones. Not every seed does: some settle in a **local minimum** that keeps a less important feature
 # and drops a more important one, at a higher loss. Each dot below is one seed, its loss relative to
-# the best seed at that sparsity; orange marks a seed that kept feature j but dropped a more important
+# the best seed at that sparsity; a cross (×) marks a seed that kept feature j but dropped a more important
 # feature i < j. The line printed below lists the ten seeds at S = 0.70: those that keep feature 4
 # in place of the more important feature 3 all have a higher loss. With the best of only three seeds,
 # such a local minimum can pass for the model's choice. Keeping every important feature is not enough
 # either: at high sparsity, seeds that keep all of them can still settle in a worse arrangement of
-# their directions (the blue dots at about 2× the best loss at S = 0.98; the worst blue seed at each
+# their directions (the dots at about 2× the best loss at S = 0.98; the worst such seed at each
 # sparsity is printed below the plot).
 
 # %%
@@ -147,11 +148,11 @@ kept = all_norms > 0.5
 skips = (kept[..., 1:] & ~kept[..., :-1]).any(dim=-1)  # [seed, sparsity]
 relative = loss / loss.min(dim=0).values  # [seed, sparsity]
 fig, ax = plt.subplots(figsize=(7, 3.4))
-for stuck, color, label in [(False, "tab:blue", "keeps the most important features"),
-                            (True, "tab:orange", "drops a more important feature (local minimum)")]:
+for stuck, color, marker, label in [(False, "#0072B2", "o", "keeps the most important features"),
+                                    (True, "#D55E00", "x", "drops a more important feature (local minimum)")]:
     seed_idx, sparsity_idx = (skips == stuck).nonzero(as_tuple=True)
     ax.scatter(1 / torch.tensor(probabilities)[sparsity_idx], relative[seed_idx, sparsity_idx], color=color,
-               s=22, alpha=0.8, label=label)
+               marker=marker, s=26, alpha=0.8, label=label)
 ax.set(xscale="log", yscale="log", xlabel="1 / (1 − S)  (sparser →)", ylabel="loss / best seed's loss",
        title="each seed's loss at each sparsity: the local minima cost loss")
 ax.set_yticks([1, 1.5, 2, 3, 5, 10], labels=["1", "1.5", "2", "3", "5", "10"])
@@ -163,11 +164,13 @@ print("S = 0.70, seeds by loss:", ", ".join(
     f"{''.join(str(i) for i in range(5) if kept[s, s_070, i])} ({loss[s, s_070]:.4f})" for s in loss[:, s_070].argsort()))
 print("worst seed that keeps the most important features, loss / best seed's:", ", ".join(
     f"S = {1 - p:.2f}: {relative[~skips[:, i], i].max():.2f}×" for i, p in enumerate(probabilities)))
+
+# %% cellView="form" jupyter={"source_hidden": true} tags=["evidence"]
+# Evidence: the local minima are real and all cost loss, every best seed keeps the most important features, and
+# keeping them is not enough at high sparsity; at the ends, 2 features in a plane and a regular pentagon.
 assert relative[~skips[:, probabilities.index(0.02)], probabilities.index(0.02)].max() > 1.5  # worse arrangements
 assert not skips[best, torch.arange(len(probabilities))].any()  # every best seed keeps a prefix of features
 assert skips.any() and (relative[skips] > 1.02).all()  # the local minima are real and all worse by over 2 %
-
-# %%
 # NBVAL_CHECK_OUTPUT
 angles = torch.atan2(W[-1, :, 1], W[-1, :, 0]).sort().values
 gaps = torch.rad2deg(torch.diff(torch.cat([angles, angles[:1] + 2 * math.pi])))
@@ -410,16 +413,35 @@ sae_lib.plots.plot_feature_density({"SAE, 40 latents": z_before})
 # Dead latents get no gradient from the reconstruction (a ReLU that never fires passes none back), so
 # they stay dead. Anthropic's fix (*Towards Monosemanticity*, 2023) is to **resample** them during
 # training: pick inputs the model reconstructs badly (with probability ∝ squared error²), and point each
-# dead latent at one of them: decoder column = the unit direction of that input minus the decoder
-# bias (what the latent would have to add), encoder row = the same
-# direction scaled small (0.2 × the average living latent's row norm), encoder bias 0.
+# dead latent at one of them. What a revived latent must look like follows from what it is for:
 #
-# ### Exercise 2: resample dead latents
+# * it should **write** the missing input's direction: its decoder column is that direction (the
+#   input minus the decoder bias), and, like every column of this SAE, of length 1;
+# * it should **fire** on inputs like that one, but gently at first, so that it does not disrupt the
+#   living latents: its encoder row points the same way with a small length, `encoder_norm` (the caller
+#   passes 0.2 × the living rows' mean norm), and its encoder bias starts at 0, not at whatever
+#   negative value kept it silent;
+# * **nothing else** changes: not the living latents, and not the tensors passed in (in training they
+#   are the model's own weights, which the caller replaces only once the new ones are ready).
 #
-# Write the weight update. Shapes are PyTorch's `nn.Linear` ones: `w_enc` is [latents, inputs],
-# `b_enc` is [latents], `w_dec` is [inputs, latents]; `dead` is a boolean mask over latents and
-# `directions` holds one input vector per dead latent (in order). Return new tensors
-# `(w_enc, b_enc, w_dec)`; leave the inputs and the living latents unchanged.
+# ### Exercise 2: diagnose a resampler
+#
+# A colleague wrote the resampler below. It runs, and returns three tensors of the right shapes. Shapes
+# are PyTorch's `nn.Linear` ones: `w_enc` is [latents, inputs], `b_enc` is [latents], `w_dec` is
+# [inputs, latents]; `dead` is a boolean mask over latents and `directions` holds one input vector per
+# dead latent (in order). Test it against each property above on the small case given (a line of code
+# per property), find what is wrong, and write a correct `my_resampled_weights`. The checker names the
+# first property your version still breaks.
+
+# %%
+print(inspect.getsource(exercises.broken_resampled_weights))
+g = torch.Generator().manual_seed(0)
+w_enc, b_enc, w_dec = torch.randn(5, 3, generator=g), torch.randn(5, generator=g) - 2, torch.randn(3, 5, generator=g)
+dead = torch.tensor([True, False, True, False, False])  # latents 0 and 2 are dead
+directions = torch.randn(2, 3, generator=g) * 3  # one badly reconstructed input (minus the decoder bias) for each
+new_enc, new_bias, new_dec = exercises.broken_resampled_weights(w_enc.clone(), b_enc.clone(), w_dec.clone(), dead,
+                                                                directions, encoder_norm=0.4)
+# your tests of the properties here, e.g. the lengths of the revived decoder columns: new_dec[:, dead]
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -432,6 +454,8 @@ exercises.check_resampled_weights(my_resampled_weights)
 # %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
 # NBVAL_CHECK_OUTPUT
 # Reference solution, folded so that it does not give the exercise away: expand the cell to see it.
+# The broken one changes its inputs in place, divides every direction by the norm of the whole matrix (so
+# with two or more dead latents each revived column is shorter than 1), and keeps the old encoder biases.
 def my_resampled_weights(w_enc, b_enc, w_dec, dead, directions, encoder_norm):
     u = directions / directions.norm(dim=1, keepdim=True)
     w_enc, b_enc, w_dec = w_enc.clone(), b_enc.clone(), w_dec.clone()
@@ -473,13 +497,13 @@ sae_lib.plots.plot_feature_density({"without resampling": z_before, "with resamp
 # %%
 fig, (top, bottom) = plt.subplots(2, 1, figsize=(11, 5.6), sharex=True)
 top.bar(np.arange(40) - 0.2, cosine.numpy(), width=0.4, label="without resampling", color="tab:gray")
-top.bar(np.arange(40) + 0.2, cosine_after.numpy(), width=0.4, label="with resampling", color="tab:green")
-top.axhline(0.9, color="tab:red", ls="--", lw=1, label="0.9 (missed below)")
+top.bar(np.arange(40) + 0.2, cosine_after.numpy(), width=0.4, label="with resampling", color="#009E73")
+top.axhline(0.9, color="black", ls="--", lw=1, label="0.9 (missed below)")
 top.set(ylabel="cosine with best latent", ylim=(0, 1.3), xlim=(-1, 40), yticks=[0, 0.5, 1],
         title="decoder directions: how well each true feature is found")
 top.legend(fontsize=9, loc="upper center", ncol=3)
 bottom.bar(np.arange(40) - 0.2, before["f1"].numpy(), width=0.4, label="without resampling", color="tab:gray")
-bottom.bar(np.arange(40) + 0.2, after["f1"].numpy(), width=0.4, label="with resampling", color="tab:green")
+bottom.bar(np.arange(40) + 0.2, after["f1"].numpy(), width=0.4, label="with resampling", color="#009E73")
 bottom.set(xlabel="true feature", ylabel="detection F1 of its latent", ylim=(0, 1.3), yticks=[0, 0.5, 1],
            title="codes: does the feature's latent (matched one-to-one) fire when, and only when, the feature is on?")
 bottom.legend(fontsize=9, loc="upper center", ncol=2)
@@ -505,7 +529,8 @@ plt.show()
 # features on per input for the same reason. MMCS, which looks at the decoder only, cannot see any of
 # this: always score the codes too when the truth is known.
 
-# %%
+# %% cellView="form" jupyter={"source_hidden": true} tags=["evidence"]
+# Evidence: resampling helps on every score, and yet the codes stay imperfect (weak occurrences missed most).
 # NBVAL_CHECK_OUTPUT
 print(f"MMCS before resampling: true → learned {before['true → learned']:.2f}, learned → true {before['learned → true']:.2f}")
 assert after["true → learned"] >= 0.95 and after["learned → true"] >= 0.95, after
@@ -535,7 +560,8 @@ print(f"decoder MMCS {after['true → learned']:.3f}, but median detection F1 {a
 # * Superposition is not an unaligned basis: more features than dimensions means no basis at all gives
 #   each feature its own direction (the Welch bound), so no rotation undoes it.
 # * An SAE trained only on the hidden activations recovers the true feature directions; **MMCS in both
-#   directions** catches missed features and junk latents, but it scores the decoder only. Scored on
+#   directions** catches missed features and junk latents, but it scores the decoder only. **The
+#   caveat:** near-perfect decoder directions do not mean near-perfect codes. Scored on
 #   its **codes** (matched one-to-one, then correlation and detection precision/recall), the same SAE
 #   misses weak occurrences and fires on interference: a linear-plus-ReLU encoder cannot separate
 #   overlapping features exactly.

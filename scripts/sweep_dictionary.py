@@ -1,5 +1,6 @@
-"""Notebook 06's comparisons on 3 seeds: the SAE's dictionary scored four ways, scikit-learn's on the same data,
-the L1 sweep and the dictionary-size sweep.
+"""Notebook 06's comparisons on 3 seeds: the SAE's dictionary scored four ways, scikit-learn's on the same data
+(at α = 1 and across ALPHAS, so that its sparsity weight is tuned like the SAE's λ), the L1 sweep and the
+dictionary-size sweep.
 
     python scripts/sweep_dictionary.py                                  # the shipped sweep (about a minute)
     python scripts/sweep_dictionary.py --seeds 0 --step-scale 0.02 --out /tmp   # smoke run
@@ -43,6 +44,7 @@ QUICK = dict(steps=150, batch_size=1024, lr=1e-2)  # the notebook's sweeps
 LAMBDAS = [1e-3, 1e-2, 3e-2, 1e-1]
 SIZES = [128, 256, 512]
 SIZE_LAMBDA = 0.05
+ALPHAS = [0.3, 1.0, 3.0]  # scikit-learn's sparsity weight, tuned on the same criterion as the SAE's λ
 MATCH = 0.9  # a learned atom "matches" a true one above this cosine
 
 
@@ -80,12 +82,15 @@ def sweep_seed(seed: int, step_scale: float) -> dict:
                                       steps=steps(MAIN["steps"]), seed=seed)
     row = {"seed": seed, "sae": dictionary_scores(rec.atoms, raw_atoms(model, standardizer),
                                                   reconstruct(model, x[:2000])[1].cpu())}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        sk = MiniBatchDictionaryLearning(n_components=MAIN["n_latents"], alpha=1.0, batch_size=256, max_iter=1,
-                                         positive_code=True, fit_algorithm="cd", transform_algorithm="lasso_lars",
-                                         random_state=seed).fit(x.numpy())
-    row["sklearn"] = dictionary_scores(rec.atoms, torch.as_tensor(sk.components_) * standardizer.std)
+    row["sklearn_alphas"] = []
+    for alpha in ALPHAS:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            sk = MiniBatchDictionaryLearning(n_components=MAIN["n_latents"], alpha=alpha, batch_size=256, max_iter=1,
+                                             positive_code=True, fit_algorithm="cd", transform_algorithm="lasso_lars",
+                                             random_state=seed).fit(x.numpy())
+        row["sklearn_alphas"].append(dictionary_scores(rec.atoms, torch.as_tensor(sk.components_) * standardizer.std))
+    row["sklearn"] = row["sklearn_alphas"][ALPHAS.index(1.0)]  # the notebook's live fit
     quick = dict(QUICK, steps=steps(QUICK["steps"]))
     row["l1_sweep"] = [mmcs(rec.atoms, raw_atoms(learn_dictionary(x, n_latents=256, l1_lambda=lam, seed=seed,
                                                                   **quick)[0], standardizer)) for lam in LAMBDAS]
@@ -112,6 +117,7 @@ def main() -> None:
     payload = {"made_by": "python scripts/sweep_dictionary.py" + (" " + " ".join(sys.argv[1:]) if sys.argv[1:] else ""),
                "torch": torch.__version__.split("+")[0], "seconds": round(seconds), "recording": RECORDING,
                "main": MAIN, "quick": QUICK, "lambdas": LAMBDAS, "sizes": SIZES, "size_lambda": SIZE_LAMBDA,
+               "alphas": ALPHAS,
                "match": MATCH, "step_scale": args.step_scale, "rows": rows}
     path = checkpoint.write_json_asset(payload, args.out, ASSET)
     print(f"{len(rows)} seeds in {seconds:.0f} s → {path}")

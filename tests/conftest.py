@@ -1,8 +1,28 @@
-"""Shared fixtures: small real MNIST data from the offline sample. Notebook tests (nbval) count as slow."""
+"""Shared fixtures: small real MNIST data from the offline sample. The fast tier's rules live here too:
+notebook tests (nbval) and every test that runs a script from scripts/ count as slow, and a fast test that
+takes more than FAST_TEST_LIMIT_S seconds of CPU fails, so that `make test-fast` stays within a minute."""
+
+from __future__ import annotations
+
+import inspect
+import os
+import re
 
 import pytest
 
 from sae_lib.data import load_offline_mnist
+
+pytest_plugins = ["pytester"]  # tests/test_fast_tier.py runs the rules below on a made-up test file
+
+#: The most CPU seconds (its own and its child processes': a busy machine inflates CPU time far less than wall
+#: time) that one test of the fast tier may take. A training run or a script's smoke run costs more and belongs
+#: in the slow tier; a CLI test that starts Python takes about 2 s, and a loaded machine can add half again.
+FAST_TEST_LIMIT_S = float(os.environ.get("FAST_TEST_LIMIT_S", "10"))
+#: Above this load average (runnable processes per core) CPU times are inflated by contention too, so an over-long
+#: fast test is reported at the end instead of failed: the limit is judged on a machine quiet enough to measure.
+FAST_TEST_MAX_LOAD = float(os.environ.get("FAST_TEST_MAX_LOAD", "1.0"))
+_over_limit: list[str] = []
+_SCRIPT = re.compile(r"""scripts/(\{|[\w.]+\.py)""")  # a path into scripts/, literal or formatted
 
 
 @pytest.fixture(scope="session")
@@ -11,8 +31,61 @@ def mnist():
     return load_offline_mnist()
 
 
+def runs_a_script(function: object) -> bool:
+    """Whether a test function's own source names a script under scripts/ (a smoke run: slow by rule)."""
+    try:
+        source = inspect.getsource(function)
+    except (OSError, TypeError):  # no source to read (a builtin, a generated function): not a smoke run
+        return False
+    return bool(_SCRIPT.search(source))
+
+
 def pytest_collection_modifyitems(items):
-    """Mark every notebook cell collected by nbval `slow`: `make test-fast` leaves the notebooks to `make test`."""
+    """Mark `slow` every notebook cell collected by nbval and every test that runs a script from scripts/:
+    `make test-fast` leaves them to `make test`."""
     for item in items:
         if item.nodeid.endswith(".ipynb") or ".ipynb::" in item.nodeid:
             item.add_marker(pytest.mark.slow)
+        elif runs_a_script(getattr(item, "function", None)):
+            item.add_marker(pytest.mark.slow)
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and of the child processes it has waited for."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    start = _cpu_seconds()
+    yield
+    item.user_properties.append(("cpu_s", _cpu_seconds() - start))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Fail a fast test that passed but took more than FAST_TEST_LIMIT_S CPU seconds: mark it slow or shrink it."""
+    outcome = yield
+    report = outcome.get_result()
+    if call.when != "call" or not report.passed or item.get_closest_marker("slow") is not None:
+        return
+    cpu = dict(item.user_properties).get("cpu_s", 0.0)
+    if cpu <= FAST_TEST_LIMIT_S:
+        return
+    message = (f"{item.nodeid} took {cpu:.1f} s of CPU, over the fast tier's {FAST_TEST_LIMIT_S:g} s a test "
+               "(FAST_TEST_LIMIT_S): make it smaller or mark it @pytest.mark.slow")
+    load = os.getloadavg()[0] / (os.cpu_count() or 1)
+    if load <= FAST_TEST_MAX_LOAD:
+        report.outcome = "failed"
+        report.longrepr = message
+    else:
+        _over_limit.append(f"{message} (not failed: load {load:.1f} a core, over FAST_TEST_MAX_LOAD)")
+
+
+def pytest_terminal_summary(terminalreporter):
+    """List the fast tests that went over the CPU limit on a machine too busy to fail them."""
+    if _over_limit:
+        terminalreporter.section("fast tests over the CPU limit on a busy machine")
+        for line in _over_limit:
+            terminalreporter.write_line(line)

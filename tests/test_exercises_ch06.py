@@ -58,6 +58,15 @@ def test_learned_to_true_question(answer, verdict, capsys):
         assert reveal(QUESTION)[2] not in out
 
 
+def test_each_wrong_prediction_gets_a_hint_of_its_own(capsys):
+    hints = {}
+    for option in ("higher", "equal"):
+        ex.check_prediction(QUESTION, option)
+        hints[option] = capsys.readouterr().out
+    assert "best of 256" in hints["higher"] and "different atoms" in hints["equal"] and hints["higher"] != hints["equal"]
+    assert all("hold it up" not in h for h in hints.values())  # the reason waits for the right answer
+
+
 def test_the_explanation_blames_unmatched_atoms_not_duplicates():
     """Duplicates score ≈ 1 in learned→true and cannot lower it (issue 19); the explanation must say so."""
     why = reveal(QUESTION)[2]

@@ -59,7 +59,7 @@ def resample_with_where(w_enc, b_enc, w_dec, dead, directions, encoder_norm):
 
 
 def resample_in_place(w_enc, b_enc, w_dec, dead, directions, encoder_norm):
-    """Also right: changing the (cloned) inputs in place and returning them."""
+    """Changes the caller's tensors: in training those are the model's own weights, so the checker fails it."""
     u = directions / directions.norm(dim=1, keepdim=True)
     w_dec[:, dead], w_enc[dead], b_enc[dead] = u.T, u * encoder_norm, 0.0
     return w_enc, b_enc, w_dec
@@ -69,24 +69,62 @@ def todo(*args):
     raise NotImplementedError
 
 
-@pytest.mark.parametrize("fn", [resample, resample_with_where, resample_in_place])
+def resample_with_index_copy(w_enc, b_enc, w_dec, dead, directions, encoder_norm):
+    """Another equivalent form: index_copy on the dead latents' indices, float32 arithmetic on the way."""
+    ids = dead.nonzero().flatten()
+    u = torch.nn.functional.normalize(directions.float(), dim=1).double()
+    return (w_enc.index_copy(0, ids, u * encoder_norm), b_enc.index_fill(0, ids, 0.0), w_dec.index_copy(1, ids, u.T))
+
+
+@pytest.mark.parametrize("fn", [resample, resample_with_where, resample_with_index_copy])
 def test_resampled_weights_right_forms_pass(fn, capsys):
     ex.check_resampled_weights(fn)
     assert capsys.readouterr().out.startswith("PASS")
 
 
-@pytest.mark.parametrize("fn", [
-    lambda e, b, d, dead, u, n: resample(e, b, d, dead, u, n)[:2] + (d,),  # leaves the decoder alone
-    lambda e, b, d, dead, u, n: resample(e, b, d, dead, u * 1.0, n * 0 + 1),  # ignores encoder_norm
-    lambda e, b, d, dead, u, n: (lambda w, bb, dd: (w, b, dd))(*resample(e, b, d, dead, u, n)),  # keeps the old biases
-    lambda e, b, d, dead, u, n: (lambda w, bb, dd: (w.clone().index_put_((dead,), u * n), bb, dd))(
-        *resample(e, b, d, dead, u, n)),  # forgets to normalise the encoder rows
-    lambda e, b, d, dead, u, n: resample(e, b, d, ~dead, torch.cat([u, u, u])[: int((~dead).sum())], n),  # the living
+def fix(**changes):
+    """The right resampler with one thing done differently (a learner's partial fix of the broken one)."""
+    def fn(w_enc, b_enc, w_dec, dead, directions, encoder_norm):
+        u = changes.get("u", lambda d: d / d.norm(dim=1, keepdim=True))(directions)
+        w_enc, b_enc, w_dec = w_enc.clone(), b_enc.clone(), w_dec.clone()
+        w_dec[:, dead] = u.T
+        w_enc[dead] = u * changes.get("scale", lambda n: n)(encoder_norm)
+        if not changes.get("keep_bias"):
+            b_enc[dead] = 0.0
+        return w_enc, b_enc, w_dec
+    return fn
+
+
+@pytest.mark.parametrize("fn, says", [
+    (ex.broken_resampled_weights, "in place"),  # the notebook's broken resampler: its first problem
+    (fix(u=lambda d: d / d.norm(), keep_bias=True), "one norm for the whole matrix"),  # cloned, the next one
+    (fix(keep_bias=True), "old encoder biases"),  # and the last
+    (fix(u=lambda d: d), "raw directions, not of length 1"),
+    (fix(scale=lambda n: 1.0), "have length 1: they must have length encoder_norm"),
+    (fix(scale=lambda n: 0.2 * n), "do not scale it again"),  # the prose's 0.2 read literally, on top of encoder_norm
+    (resample_in_place, "in place"),
+    (lambda e, b, d, dead, u, n: resample(e, b, d, dead, u, n)[:2] + (d,), "decoder columns did not change"),
+    (lambda e, b, d, dead, u, n: resample(e, b, d, ~dead, torch.cat([u, u, u])[: int((~dead).sum())], n),
+     "a living latent changed"),
 ])
-def test_resampled_weights_wrong_forms_fail_with_a_hint(fn, capsys):
+def test_resampled_weights_wrong_forms_fail_naming_the_broken_property(fn, says, capsys):
     ex.check_resampled_weights(fn)
     out = capsys.readouterr().out
-    assert out.startswith("FAIL") and "Only the dead latents change" in out, out
+    assert out.startswith("FAIL") and says in out and len(out.strip().splitlines()) == 1, out
+    assert ".clone()" not in out and "norm(dim=1" not in out  # a hint names the property, never the code
+
+
+def test_the_broken_resampler_really_breaks_three_properties():
+    """What the notebook asks the learner to find is there: in-place change, shrunk columns, biases kept."""
+    g = torch.Generator().manual_seed(0)
+    w_enc, b_enc, w_dec = torch.randn(5, 3, generator=g), torch.randn(5, generator=g) - 2, torch.randn(3, 5, generator=g)
+    dead = torch.tensor([True, False, True, False, False])
+    directions = torch.randn(2, 3, generator=g) * 3
+    original = w_dec.clone()
+    new_enc, new_bias, new_dec = ex.broken_resampled_weights(w_enc, b_enc, w_dec, dead, directions, 0.4)
+    assert not torch.equal(w_dec, original)  # changed in place
+    assert (new_dec[:, dead].norm(dim=0) < 0.99).all()  # two revived columns share one norm: each shorter than 1
+    assert (new_bias[dead] < -0.5).all()  # the old, negative biases stay
 
 
 @pytest.mark.parametrize("fn, says", [

@@ -44,6 +44,9 @@ def test_the_shipped_dictionary_sweep_has_three_seeds_of_every_score():
             assert 0 < scores["mmcs"] <= 1 and 0 < scores["mmcs_reverse"] <= 1
             assert scores["matched"] + scores["unmatched"] in (128, 256, 512)
         assert len(row["l1_sweep"]) == len(payload["lambdas"]) and len(row["size_sweep"]) == len(payload["sizes"])
+        # scikit-learn's α is swept like the SAE's λ, and the notebook's live fit (α = 1) is one of the grid's
+        assert len(row["sklearn_alphas"]) == len(payload["alphas"]) and 1.0 in payload["alphas"]
+        assert row["sklearn_alphas"][payload["alphas"].index(1.0)] == row["sklearn"]
 
 
 def test_the_shipped_weight_decay_sweep_pairs_each_seed_with_and_without_decay():

@@ -48,6 +48,7 @@ def test_steps_or_epochs_set_the_training_length():
         TrainConfig(epochs=10, steps=95)
 
 
+@pytest.mark.slow  # trains the course's recipe for 3,000 steps: about 8 s, too long for the fast tier
 def test_default_recipe_learns(mnist):
     """`train(x)` with no settings must beat the mean image by a wide margin (the course's recipe)."""
     model, history = train(mnist.train_images, progress=False, device="cpu")

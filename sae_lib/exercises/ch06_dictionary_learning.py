@@ -13,7 +13,13 @@ PREDICTIONS.update({
         "lower", ("higher", "equal", "lower"),
         "True→learned gives each true atom the best of 256 learned atoms. Learned→true averages over all 256 "
         "learned atoms, each scored by its best true atom: copies of an atom already found score about 1 like the "
-        "original and hold it up, so it is the learned atoms that match no true atom closely that pull it down."),
+        "original and hold it up, so it is the learned atoms that match no true atom closely that pull it down.",
+        {"higher": "true→learned already gives every true atom the best of 256 candidates. For the reverse score to be "
+                   "higher, the average learned atom would have to match some true atom better than that: is every "
+                   "one of 256 learned atoms likely to be that good?",
+         "equal": "the two scores average over different atoms (128 true ones, 256 learned ones). They would be equal "
+                  "only if the learned atoms that are nobody's best match still sat as close to a true atom as the "
+                  "best matches do: what might the other learned atoms be?"}),
 })
 
 
