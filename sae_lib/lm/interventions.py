@@ -4,6 +4,10 @@ value (clamping, "steering"), and measure what the model then predicts.
 The edit changes only latent j's contribution to the neurons and keeps the SAE's reconstruction error,
 h' = h + (v − z_j) · d_j, so that everything the SAE does not capture passes through unchanged and
 the difference is the latent's doing alone.
+
+In a one-block model (the course's) the edited neurons reach the logits by one path only: fc_out, the final
+LayerNorm and the unembedding. `direct_ablation` computes an ablation exactly along that path, for thousands
+of (character, latent) pairs at once, from the residual stream of one clean run (`final_residual`).
 """
 
 from __future__ import annotations
@@ -14,10 +18,11 @@ import torch
 from torch import Tensor
 
 from ..model import SparseAutoencoder
-from .corpus import VOCAB
+from .corpus import VOCAB, windows
 from .model import CharTransformer, replace_neurons
 
-__all__ = ["ablation_effect", "latent_edit", "next_char_probs", "promoting_latent"]
+__all__ = ["ablation_effect", "direct_ablation", "final_residual", "latent_edit", "next_char_probs",
+           "promoting_latent"]
 
 
 def latent_edit(sae: SparseAutoencoder, j: int, value: float = 0.0, layer: int = 0,
@@ -65,4 +70,40 @@ def ablation_effect(model: CharTransformer, sae: SparseAutoencoder, ids: Tensor,
     c = VOCAB.index(char)
     clean = next_char_probs(model, ids, positions)[:, c]
     ablated = next_char_probs(model, ids, positions, latent_edit(sae, j, 0.0, layer))[:, c]
+    return clean, ablated
+
+
+@torch.no_grad()
+def final_residual(model: CharTransformer, ids: Tensor, batch_size: int = 64) -> Tensor:
+    """[n, d_model]: the residual stream after the last block, one row per character of the whole windows of `ids`
+    (rows aligned with `neuron_activations(model, ids)`)."""
+    model.eval()
+    rows = []
+    for chunk in windows(ids, model.config.context)[:, :-1].split(batch_size):
+        cache: dict = {}
+        model(chunk, cache=cache)
+        rows.append(cache[f"resid_post.{model.config.n_layers - 1}"].flatten(0, 1))
+    return torch.cat(rows)
+
+
+@torch.no_grad()
+def direct_ablation(model: CharTransformer, sae: SparseAutoencoder, resid: Tensor, neurons: Tensor, rows: Tensor,
+                    latents: Tensor) -> tuple[Tensor, Tensor]:
+    """(next-character probabilities as they are, with latent latents[i] ablated at row rows[i]), each
+    [len(rows), vocab]; `resid` from `final_residual`, `neurons` its aligned neurons.
+
+    Ablating latent j moves the neurons by −z_j · d_j, so the residual stream by −z_j · fc_out(d_j) (fc_out is
+    linear); in a one-block model nothing else lies between it and the final LayerNorm and unembedding, so this
+    equals `latent_edit(sae, j, 0.0)` run through the whole model."""
+    if model.config.n_layers != 1:
+        raise ValueError(f"direct_ablation is exact for a one-block model only, this one has {model.config.n_layers}")
+    rows, latents = torch.as_tensor(rows).long().flatten(), torch.as_tensor(latents).long().flatten()
+    if rows.shape != latents.shape:
+        raise ValueError(f"rows and latents must pair up, got {len(rows)} rows and {len(latents)} latents")
+    if len(rows) and not (0 <= int(latents.min()) and int(latents.max()) < sae.config.latent_dim):
+        raise ValueError(f"latents must be from 0 to {sae.config.latent_dim - 1}")
+    z = sae.encode(neurons[rows]).gather(1, latents[:, None])  # [m, 1]: each latent's value where it is ablated
+    written = sae.dictionary[latents] @ model.blocks[-1].fc_out.weight.T  # [m, d_model]: fc_out(d_j) without bias
+    clean = model.unembed(model.ln_final(resid[rows])).softmax(-1)
+    ablated = model.unembed(model.ln_final(resid[rows] - z * written)).softmax(-1)
     return clean, ablated
