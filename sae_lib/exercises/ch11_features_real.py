@@ -11,10 +11,19 @@ import torch
 from ._checking import PREDICTIONS, CheckResult, _compare, _matches, _report
 
 PREDICTIONS.update({
+    "the os latent's firings": (  # notebook 11 (latent 70 of lm_sae_topk_auxk.pt; its evidence cell measures it)
+        "under a quarter", ("over 80 %", "about half", "under a quarter"),
+        "Its strongest firings are the `s` of `os`, but a dashboard shows only the strongest. Over all "
+        "of them the latent fires on many other characters (other `s`, capitals, quotes), mostly weakly: the story "
+        "is true of its top, not of the latent.",
+        {"over 80 %": "the contexts shown are the strongest firings, a biased sample; most firings are weak, and "
+                      "nothing says the weak ones look like the strong ones.",
+         "about half": "closer, but you are still reading the weak firings as if they were like the strong ones; "
+                       "think about how few of any latent's firings a dashboard shows."}),
     "clamping the os latent": (  # notebook 11 (latent 70 of lm_sae_topk_auxk.pt; a test checks its effect)
         "dots", ("os", "dots", "newlines"),
         "What a latent *reads* (its contexts) and what it *writes* (its decoder direction) are different halves. "
-        "Its decoder direction pushes up a dot, the character that follows `os.` and `sys.`; clamped on at every "
+        "Its decoder direction pushes up a dot, the character that follows `os`; clamped on at every "
         "position, it makes the model write dots over and over, not `os`.",
         {"os": "the contexts say what makes the latent fire; clamping it changes what the model *writes*, and "
                "that is set by its decoder direction through the unembedding. Look at what it promotes.",

@@ -106,9 +106,11 @@ def encode_text(lm: CharTransformer, sae: SparseAutoencoder, ids: Tensor, layer:
     """
     neurons = neuron_activations(lm, ids, layer) if neurons is None else neurons
     sae.eval()
-    codes = [sae.encode(chunk) for chunk in neurons.split(batch_size)]
-    keep = sae.config.k or max(int((c != 0).sum(dim=1).max()) for c in codes)
-    kept = [c.topk(max(keep, 1), dim=1) for c in codes]
+    if sae.config.k:  # TopK: keep each chunk's k values as it is encoded, so the dense codes never pile up
+        kept = [sae.encode(chunk.float()).topk(sae.config.k, dim=1) for chunk in neurons.split(batch_size)]
+    else:  # the widest row is known only at the end: a second pass keeps that many (time, not memory)
+        keep = max(int((sae.encode(chunk.float()) != 0).sum(dim=1).max()) for chunk in neurons.split(batch_size))
+        kept = [sae.encode(chunk.float()).topk(max(keep, 1), dim=1) for chunk in neurons.split(batch_size)]
     return LatentCodes(ids=ids[:len(neurons)], indices=torch.cat([k.indices for k in kept]).int(),
                        values=torch.cat([k.values for k in kept]).relu(), latent_dim=sae.config.latent_dim)
 
