@@ -252,10 +252,18 @@ assert E.score_latent(codes_plain.latent(twin), text[:n_head], stories[0]).preci
 
 # %%
 K_TOP = 50
-random_neurons = lm.neuron_activations(random_model, ids)
-codes_random = dashboards.encode_text(random_model, sae_random, ids, neurons=random_neurons)
-random_neurons = random_neurons[:5_000].clone()  # enough to measure the control's fit below; frees the rest
-tops = {"latents": codes.top(K_TOP), "neurons": neurons.topk(K_TOP, dim=0), "control": codes_random.top(K_TOP)}
+
+
+def encode_in_pieces(lm_, sae_, ids, piece=100 * 128):
+    """encode_text over pieces of whole windows, so that the whole text's neurons never sit in memory at once."""
+    parts = [dashboards.encode_text(lm_, sae_, ids[s:s + piece + 1]) for s in range(0, len(ids) - 1 - 128, piece)]
+    return dashboards.LatentCodes(torch.cat([c.ids for c in parts]), torch.cat([c.indices for c in parts]),
+                                  torch.cat([c.values for c in parts]), sae_.config.latent_dim)
+
+
+codes_random = encode_in_pieces(random_model, sae_random, ids)
+neuron_top = [torch.cat(t, dim=1) for t in zip(*[part.topk(K_TOP, dim=0) for part in neurons.split(64, dim=1)])]
+tops = {"latents": codes.top(K_TOP), "neurons": neuron_top, "control": codes_random.top(K_TOP)}
 scores = {unit: concepts.best_concepts(*top, ids, L, n_chars=2) for unit, top in tops.items()}
 one_char = {unit: concepts.best_concepts(*top, ids, L, n_chars=1) for unit, top in tops.items()}
 xs = torch.linspace(0, 1, 51)
@@ -385,6 +393,9 @@ columns = "".join(f'<td style="vertical-align: top; padding: 4px; width: 33%"><b
 display(HTML(f'<table style="table-layout: fixed; width: 100%"><tr>{columns}</tr></table>'))
 
 # %%
+random_neurons = lm.neuron_activations(random_model, ids[:5_000])  # enough rows to measure the control's fit
+
+
 def fit(sae_, codes_, x):
     """Normalised MSE on x, dead latents on the whole text, latents with a near-duplicate decoder direction."""
     with torch.no_grad():
@@ -432,11 +443,9 @@ assert best_latent_score.precision > best_neuron_score.precision
 # %%
 probe_concepts = [*concepts.SYNTAX, "token:self", "token:return", "token:if", "token:def"]
 KS = (1, 2, 5)
-dense_latents = torch.zeros(n, sae.config.latent_dim, dtype=torch.float16).scatter_(
-    1, codes.indices.long(), codes.values.half())  # the codes, dense, in half the memory of sae.encode
+sparse_latents = concepts.SparseFeatures(codes.indices, codes.values, sae.config.latent_dim)  # dense only where read
 coverage = {unit: concepts.coverage_table(features, labels, probe_concepts, KS)
-            for unit, features in [("latents", dense_latents), ("neurons", neurons)]}
-del dense_latents
+            for unit, features in [("latents", sparse_latents), ("neurons", neurons)]}
 fig, axes = plt.subplots(1, len(KS), figsize=(12, 3.6), sharey=True)
 y = torch.arange(len(probe_concepts))
 for ax, k, col in zip(axes, KS, range(len(KS))):

@@ -117,3 +117,12 @@ def test_one_character_share_and_the_tail_curve():
     assert C.one_character_share(positions, values, ids).tolist() == pytest.approx([2 / 3, 0.5])
     best = C.BestConcepts(torch.zeros(3, dtype=torch.long), torch.tensor([0.2, 0.9, float("nan")]), torch.zeros(3))
     assert best.shares(torch.tensor([0.0, 0.5, 0.95])).tolist() == [1.0, 0.5, 0.0]
+
+
+def test_sparse_features_are_dense_only_where_read():
+    indices, values = torch.tensor([[0, 2], [1, 3]]), torch.tensor([[1.0, 2.0], [3.0, 0.5]])
+    features = C.SparseFeatures(indices, values, 4)
+    assert len(features) == 2 and features.shape == (2, 4)
+    assert features[torch.tensor([1, 0])].tolist() == [[0.0, 3.0, 0.0, 0.5], [1.0, 0.0, 2.0, 0.0]]
+    with pytest.raises(ValueError, match="alike"):
+        C.SparseFeatures(indices, values[:, :1], 4)

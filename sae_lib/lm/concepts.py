@@ -28,7 +28,8 @@ from sklearn.preprocessing import StandardScaler
 from torch import Tensor
 
 __all__ = ["BestConcepts", "ConceptLabels", "SYNTAX", "best_concepts", "char_explained_precision", "coverage_table",
-    "frequent_names", "label_source", "one_character_share", "precision_of_top", "sparse_probe_f1", "top_precision"]
+    "SparseFeatures", "frequent_names", "label_source", "one_character_share", "precision_of_top", "sparse_probe_f1",
+    "top_precision"]
 
 #: The syntactic concepts, in the order of ConceptLabels.matrix's first columns.
 SYNTAX = ("string", "docstring", "comment", "indentation", "in brackets", "number", "def/class name",
@@ -317,6 +318,24 @@ def sparse_probe_f1(features: Tensor, y: Tensor, k: int | tuple[int, ...], n_per
         probe.fit(x_train[:, chosen].numpy(), y_train.numpy())
         scores.append(float(f1_score(y_test, probe.predict(x_test[:, chosen].numpy()), zero_division=0.0)))
     return scores if isinstance(k, tuple) else scores[0]
+
+
+class SparseFeatures:
+    """Sparse codes (each row's `indices` and `values`, as an SAE's TopK keeps them) that turn dense only for the
+    rows indexed: what `sparse_probe_f1` and `coverage_table` need, without the whole [n, dim] matrix in memory."""
+
+    def __init__(self, indices: Tensor, values: Tensor, dim: int) -> None:
+        if indices.shape != values.shape or indices.dim() != 2:
+            raise ValueError(f"indices and values must be [n, k] alike, got {tuple(indices.shape)} and "
+                             f"{tuple(values.shape)}")
+        self.indices, self.values, self.shape = indices.long(), values, (len(indices), int(dim))
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, rows: Tensor) -> Tensor:
+        indices, values = self.indices[rows], self.values[rows]
+        return torch.zeros(*indices.shape[:-1], self.shape[1], dtype=values.dtype).scatter_(-1, indices, values)
 
 
 def coverage_table(features: Tensor, labels: ConceptLabels, names: list[str], ks: tuple[int, ...] = (1, 2, 5),
