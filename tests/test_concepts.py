@@ -97,3 +97,32 @@ def test_char_explained_precision_is_what_a_character_lookup_knows():
     explained = C.char_explained_precision(values, positions, ids, labels)
     assert explained[0, 0] == pytest.approx((1.0 + 0.5) / 2)  # unit 0 fires on characters 0 and 1
     assert explained[1, 0] == pytest.approx(0.0)  # unit 1 fires once, on character 2
+
+
+def test_a_two_character_baseline_explains_a_two_character_pattern():
+    # the label holds at "b" only after "a": one character explains half of it, two characters all of it
+    ids = torch.tensor([0, 1, 2, 1, 0, 1, 2, 1])
+    labels = torch.tensor([[False], [True], [False], [False], [False], [True], [False], [False]])
+    values, positions = torch.tensor([[1.0], [1.0]]), torch.tensor([[1], [5]])
+    assert C.char_explained_precision(values, positions, ids, labels)[0, 0] == pytest.approx(0.5)
+    assert C.char_explained_precision(values, positions, ids, labels, n_chars=2)[0, 0] == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="n_chars must be a positive integer"):
+        C.char_explained_precision(values, positions, ids, labels, n_chars=0)
+
+
+def test_one_character_share_and_the_tail_curve():
+    ids = torch.tensor([3, 3, 4, 5])
+    positions = torch.tensor([[0, 2], [1, 3], [2, 0]])  # unit 0: chars 3, 3, 4; unit 1: chars 4, 5 and an inactive one
+    values = torch.tensor([[1.0, 1.0], [1.0, 1.0], [1.0, 0.0]])
+    assert C.one_character_share(positions, values, ids).tolist() == pytest.approx([2 / 3, 0.5])
+    best = C.BestConcepts(torch.zeros(3, dtype=torch.long), torch.tensor([0.2, 0.9, float("nan")]), torch.zeros(3))
+    assert best.shares(torch.tensor([0.0, 0.5, 0.95])).tolist() == [1.0, 0.5, 0.0]
+
+
+def test_sparse_features_are_dense_only_where_read():
+    indices, values = torch.tensor([[0, 2], [1, 3]]), torch.tensor([[1.0, 2.0], [3.0, 0.5]])
+    features = C.SparseFeatures(indices, values, 4)
+    assert len(features) == 2 and features.shape == (2, 4)
+    assert features[torch.tensor([1, 0])].tolist() == [[0.0, 3.0, 0.0, 0.5], [1.0, 0.0, 2.0, 0.0]]
+    with pytest.raises(ValueError, match="alike"):
+        C.SparseFeatures(indices, values[:, :1], 4)

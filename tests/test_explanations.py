@@ -76,3 +76,14 @@ def test_concept_labels_become_a_predicate():
 def test_bad_input_is_a_clear_value_error(bad):
     with pytest.raises(ValueError):
         bad()
+
+
+def test_the_suffix_rival_is_the_commonest_ending_among_the_firings():
+    text = "os.sys.os.ab"
+    acts = torch.tensor([1.0 if c == "s" else 0.0 for c in text])  # fires on every s, twice after an o
+    rival = E.suffix_explanation(acts, text, 2)
+    assert rival.sentence == "ends with 'os'"
+    with pytest.raises(ValueError, match="never fires"):
+        E.suffix_explanation(torch.zeros(len(text)), text)
+    with pytest.raises(ValueError, match="length must be"):
+        E.suffix_explanation(acts, text, 0)

@@ -252,7 +252,7 @@ def test_notebook_11_prediction_matches_the_shipped_sae(reading):
     from sae_lib.exercises._checking import reveal
 
     model, sae, _, _ = reading
-    assert reveal("clamping the os latent")[0] == "next"
+    assert reveal("clamping the os latent")[0] == "dots"
     promoted, _ = dashboards.logit_effects(model, sae, 70, n=3)
     assert promoted[0][0] == "."
 

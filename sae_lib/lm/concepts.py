@@ -27,8 +27,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from torch import Tensor
 
-__all__ = ["ConceptLabels", "SYNTAX", "char_explained_precision", "frequent_names", "label_source", "precision_of_top",
-    "sparse_probe_f1", "top_precision"]
+__all__ = ["BestConcepts", "ConceptLabels", "SYNTAX", "best_concepts", "char_explained_precision", "coverage_table",
+    "SparseFeatures", "frequent_names", "label_source", "one_character_share", "precision_of_top", "sparse_probe_f1",
+    "top_precision"]
 
 #: The syntactic concepts, in the order of ConceptLabels.matrix's first columns.
 SYNTAX = ("string", "docstring", "comment", "indentation", "in brackets", "number", "def/class name",
@@ -186,19 +187,30 @@ def precision_of_top(values: Tensor, positions: Tensor, labels: Tensor) -> Tenso
     return torch.where(count > 0, hits.sum(dim=0) / count.clamp_min(1), torch.nan)
 
 
-def char_explained_precision(values: Tensor, positions: Tensor, ids: Tensor, labels: Tensor) -> Tensor:
+def char_explained_precision(values: Tensor, positions: Tensor, ids: Tensor, labels: Tensor,
+                             n_chars: int = 1) -> Tensor:
     """[units, concepts]: the precision that the *characters* at each unit's top positions explain on their own:
-    the mean over those positions of P(concept | that character), estimated on the whole labelled text.
+    the mean over those positions of P(concept | the last `n_chars` characters up to it), estimated on the whole
+    labelled text.
 
     A unit that fires on `#` scores high for "comment" without knowing anything a character lookup does not;
-    its precision minus this is what it adds from context.
+    its precision minus this is what it adds from context. With n_chars = 2 the lookup also knows the previous
+    character, so a unit that only tracks a two-character pattern (the `y` of `sy`) adds nothing.
     """
+    if isinstance(n_chars, bool) or not isinstance(n_chars, int) or n_chars < 1:
+        raise ValueError(f"n_chars must be a positive integer, got {n_chars!r}")
     n = len(labels)
     ids = ids[:n].long()
-    counts = torch.zeros(int(ids.max()) + 1, labels.shape[1]).index_add_(0, ids, labels.float())
-    p_concept = counts / torch.bincount(ids, minlength=len(counts)).clamp_min(1)[:, None].float()
+    vocab = int(ids.max()) + 1
+    key = torch.zeros_like(ids)
+    for back in range(n_chars):  # the key of position r is its last n_chars characters (0 before the text starts)
+        shifted = torch.cat([torch.zeros(back, dtype=ids.dtype), ids[:n - back]]) if back else ids
+        key = key * vocab + shifted
+    _, key = torch.unique(key, return_inverse=True)  # compact keys: vocab ** n_chars would not fit for n_chars = 3
+    counts = torch.zeros(int(key.max()) + 1, labels.shape[1]).index_add_(0, key, labels.float())
+    p_concept = counts / torch.bincount(key, minlength=len(counts)).clamp_min(1)[:, None].float()
     active = (values > 0).float()
-    explained = p_concept[ids[positions]] * active[..., None]  # [k, units, concepts]
+    explained = p_concept[key[positions]] * active[..., None]  # [k, units, concepts]
     count = active.sum(dim=0)[:, None]
     return torch.where(count > 0, explained.sum(dim=0) / count.clamp_min(1), torch.nan)
 
@@ -218,6 +230,12 @@ class BestConcepts:
         """precision − explained: what a unit's specificity owes to context rather than to its characters."""
         return self.precision - self.explained
 
+    def shares(self, thresholds: Tensor, beyond_char: bool = False) -> Tensor:
+        """The share of live units whose (beyond-character) precision is at least each threshold: the tail curve."""
+        score = self.beyond_char if beyond_char else self.precision
+        live = score[~self.precision.isnan()]
+        return (live[None, :] >= torch.as_tensor(thresholds, dtype=live.dtype)[:, None]).float().mean(dim=1)
+
     def share(self, threshold: float, beyond_char: bool = False) -> float:
         """The share of live units whose (beyond-character) precision is at least `threshold`."""
         score = self.beyond_char if beyond_char else self.precision
@@ -225,15 +243,26 @@ class BestConcepts:
         return float((score[live] >= threshold).float().mean())
 
 
-def best_concepts(values: Tensor, positions: Tensor, ids: Tensor, labels: Tensor) -> BestConcepts:
+def best_concepts(values: Tensor, positions: Tensor, ids: Tensor, labels: Tensor, n_chars: int = 1) -> BestConcepts:
     """Every unit's best concept and its top-k precision, from its top activations (`values`, `positions`);
-    `explained` is for that best concept, with P(concept | character) estimated on the labelled text itself."""
+    `explained` is for that best concept, with P(concept | the last `n_chars` characters) estimated on the
+    labelled text itself (`char_explained_precision`)."""
     precision = precision_of_top(values, positions, labels)
     best = precision.nan_to_num(-1.0).max(dim=1)
-    explained = char_explained_precision(values, positions, ids, labels).gather(1, best.indices[:, None])[:, 0]
+    explained = char_explained_precision(values, positions, ids, labels, n_chars).gather(1, best.indices[:, None])[:, 0]
     live = ~precision.isnan().all(dim=1)
     nan = torch.full_like(best.values, torch.nan)
     return BestConcepts(best.indices, torch.where(live, best.values, nan), torch.where(live, explained, nan))
+
+
+def one_character_share(positions: Tensor, values: Tensor, ids: Tensor) -> Tensor:
+    """[units]: the share of each unit's top activations (`positions`, `values` [k, units]; only values > 0 count)
+    that fall on its most common character: 1.0 for a unit whose strongest moments are all one character."""
+    chars = ids.long()[positions].T  # [units, k]
+    active = (values > 0).T.float()
+    counts = torch.zeros(chars.shape[0], int(ids.max()) + 1).scatter_add_(1, chars, active)  # [units, vocab]
+    count = active.sum(dim=1)
+    return torch.where(count > 0, counts.max(dim=1).values / count.clamp_min(1), torch.nan)
 
 
 def top_precision(acts: Tensor, labels: Tensor, k: int = 50, either_sign: bool = False) -> Tensor:
@@ -289,6 +318,24 @@ def sparse_probe_f1(features: Tensor, y: Tensor, k: int | tuple[int, ...], n_per
         probe.fit(x_train[:, chosen].numpy(), y_train.numpy())
         scores.append(float(f1_score(y_test, probe.predict(x_test[:, chosen].numpy()), zero_division=0.0)))
     return scores if isinstance(k, tuple) else scores[0]
+
+
+class SparseFeatures:
+    """Sparse codes (each row's `indices` and `values`, as an SAE's TopK keeps them) that turn dense only for the
+    rows indexed: what `sparse_probe_f1` and `coverage_table` need, without the whole [n, dim] matrix in memory."""
+
+    def __init__(self, indices: Tensor, values: Tensor, dim: int) -> None:
+        if indices.shape != values.shape or indices.dim() != 2:
+            raise ValueError(f"indices and values must be [n, k] alike, got {tuple(indices.shape)} and "
+                             f"{tuple(values.shape)}")
+        self.indices, self.values, self.shape = indices.long(), values, (len(indices), int(dim))
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, rows: Tensor) -> Tensor:
+        indices, values = self.indices[rows], self.values[rows]
+        return torch.zeros(*indices.shape[:-1], self.shape[1], dtype=values.dtype).scatter_(-1, indices, values)
 
 
 def coverage_table(features: Tensor, labels: ConceptLabels, names: list[str], ks: tuple[int, ...] = (1, 2, 5),

@@ -19,6 +19,7 @@ Position r of a text is its character r; a latent at row r has read the text up 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -28,7 +29,7 @@ from torch import Tensor
 from .concepts import ConceptLabels
 
 __all__ = ["Explanation", "ExplanationScore", "char_in", "concept", "ends_with", "explain", "per_position",
-           "score_explanation", "score_latent", "score_table"]
+           "score_explanation", "score_latent", "score_table", "suffix_explanation"]
 
 #: A predicate over a whole text: a bool mask with one entry per character.
 Holds = Callable[[str], Tensor]
@@ -160,3 +161,17 @@ def score_table(acts: Tensor, text: str, explanations: Sequence[Explanation]) ->
     """Several explanations of one latent, best precision × recall first (the story and its rivals side by side)."""
     scores = [score_latent(acts, text, e) for e in explanations]
     return sorted(scores, key=lambda s: -(s.precision * (s.recall if s.recall == s.recall else 0.0)))
+
+
+def suffix_explanation(acts: Tensor, text: str, length: int = 2) -> Explanation:
+    """The simplest rival story: "ends with S", for the `length`-character suffix S most common among the latent's
+    firings (what a lookup of the last `length` characters would guess the latent is about)."""
+    if isinstance(length, bool) or not isinstance(length, int) or length < 1:
+        raise ValueError(f"length must be a positive integer, got {length!r}")
+    if len(acts) != len(text):
+        raise ValueError(f"acts has {len(acts)} rows but the text has {len(text)} characters")
+    firings = [r for r in (torch.as_tensor(acts) > 0).nonzero().flatten().tolist() if r >= length - 1]
+    if not firings:
+        raise ValueError("the latent never fires on this text: there is no suffix to guess")
+    suffix = Counter(text[r - length + 1:r + 1] for r in firings).most_common(1)[0][0]
+    return explain(f"ends with {suffix!r}", ends_with(suffix))
