@@ -46,8 +46,6 @@ if "google.colab" in sys.modules:
 
 # %%
 # %matplotlib inline
-import json
-
 import matplotlib.pyplot as plt
 import torch
 
@@ -114,12 +112,13 @@ print(f"parent latents fire on {r.parent_fires_alone.mean():.0%} of inputs with 
       "with the parent's (on average)")
 
 # %% [markdown]
-# The bars say it child by child: for most children, the parent's latent goes quiet exactly where that child
-# is on, while it fires almost always when the parent is alone. The child's latent has taken the parent's
-# place: its decoder direction is no longer the child's alone but leans towards the parent's (the cosine
-# printed above; a pure child direction would have 0). One active latent instead of two reconstructs
-# "parent + child", which is what a sparse code rewards. That is **absorption**. For the first parent the TopK
-# SAE did not absorb: which children get absorbed varies with the seed (the evidence cell shows three).
+# The bars say it child by child. For several children the parent's latent is silent exactly where that child
+# is on (the missing blue bars), for others it fires only part of the time, and for about one child per parent
+# it fires as usual; with the parent alone it fires almost always (one parent's latent is unreliable even
+# then). The absorbing child's latent has taken the parent's place: its decoder direction is no longer the
+# child's alone but leans towards the parent's (the cosine printed above; a pure child direction would have 0).
+# One active latent instead of two reconstructs "parent + child", which is what a sparse code rewards. That is
+# **absorption**. Which children get absorbed varies with the seed (the evidence cell shows three).
 
 # %% cellView="form" jupyter={"source_hidden": true} tags=["evidence"]
 # Evidence: absorption in the synthetic hierarchy, on every seed the script trained (and seed 0 reproduces here).
@@ -153,7 +152,7 @@ assert r.parent_fires_with_child.mean() < 0.6 < 0.8 < r.parent_fires_alone.mean(
 
 # %%
 model, _meta = lm.load_pretrained()
-text = lm.load_corpus().held_out_text[:30_000]
+text = lm.load_corpus().held_out_text[:60_000]
 ids = lm.encode(text)
 neurons = lm.neuron_activations(model, ids)
 text = text[:len(neurons)]
@@ -182,8 +181,11 @@ for pair in PAIRS:
 # Read the 1,024-latent SAE's rows. Its main latent for `f` classifies `f` well (F1 printed), yet it misses
 # almost every `f` of `self`, while it misses far fewer of the other `f`s: a sub-case, not noise. At those
 # misses another latent fires whose decoder points along the probe's `f` direction: absorption. The pattern
-# repeats for `d` in `def`. The measurement rests on a judgement per latent, so we score the two latents of
-# the `f` pair over *all* their firings before naming them:
+# repeats for `d` in `def`. Across widths (one SAE each, so a description, not a comparison) the `f` of `self`
+# is absorbed at 256 and 1,024 latents; at 4,096 the `f` latent has itself split (it misses many ordinary `f`s
+# too) and no single latent along the `f` direction takes its place.
+#
+# Naming the two latents of the `f` pair is a claim, so we score each name over *all* its firings:
 
 # %%
 pair = PAIRS[0]
@@ -198,13 +200,25 @@ for j, score in scores.items():
     print(f"latent {j}: {score}")
 
 # %% [markdown]
-# Both stories hold up over every firing, not only the top contexts (precision and recall printed beside each
-# sentence). The `f` latent is what a dashboard would call "the `f` latent", and it is, except where `self`
-# is being spelled: there the second latent fires instead.
+# The `f` latent earns its name over every firing. The absorber fires on nearly every `f` of `self` (its recall),
+# and most of its firings are that `f` (its precision), but its weakest firings are elsewhere (the weakest
+# tenth's precision): "the `f` of `self`" is its strong mode, not all of it. Either way, a dashboard reader who
+# trusted "the `f` latent" to find every `f` would miss every one in `self`.
 #
 # Not every pair has a main latent to absorb. A broad syntactic concept ("inside any string", "a name") has no
-# single latent that classifies it (the best F1 is around 0.5: it is split among many latents, notebook 11's
-# coverage section), so Chanin et al.'s question "does *the* general latent miss the sub-case?" has no subject.
+# single latent that classifies it (notebook 11's coverage section: one latent covers a broad concept poorly),
+# so Chanin et al.'s question "does *the* general latent miss the sub-case?" has no subject there.
+
+# %% cellView="form" jupyter={"source_hidden": true} tags=["evidence"]
+# Evidence: the 1,024-latent SAE absorbs the f of self and the d of def (misses on the sub-case, not on the rest),
+# and both latents' names hold over all their firings.
+for pair in PAIRS[:2]:
+    a = results[1024, pair]
+    assert a.false_negative_specific > 0.9 > 0.6 > a.false_negative_rest and a.absorption_rate > 0.75, a
+    assert a.n_specific >= 50
+assert results[256, PAIRS[0]].absorption_rate > 0.75
+assert scores[main].precision > 0.95 and scores[main].recall > 0.7
+assert scores[absorber].precision > 0.6 and scores[absorber].recall > 0.9 and scores[absorber].weakest_precision < 0.5
 
 # %% [markdown]
 # ### Exercise 2: write the absorption measure
@@ -305,6 +319,7 @@ assert m.absorbed.sum() == 0 and m.parent_fires_with_child.mean() > 0.9
 # * On the language model, with exact labels and Chanin et al.'s probe: the `f` latent misses the `f` of `self`
 #   and a latent aligned with the `f` direction fires instead; scored explanations back both names.
 # * A **Matryoshka SAE** makes its first latents reconstruct alone, so a general latent cannot hand its sub-cases
-#   away; on the synthetic hierarchy it absorbs nothing at the same L0. The language-model comparison (loss
-#   recovered, normalised MSE, absorption, splitting, specificity over three seeds) is the README's *Absorption
-#   and the Matryoshka SAE* table (`python benchmarks/absorption.py`).
+#   away; on the synthetic hierarchy it absorbs nothing at the same L0, on every seed. On the language model,
+#   `scripts/train_matryoshka.py` trains Matryoshka and TopK SAEs alike (three seeds each) and
+#   `python benchmarks/absorption.py` compares loss recovered, normalised MSE, absorption, splitting and
+#   specificity (README, *Absorption and the Matryoshka SAE*).
