@@ -56,10 +56,10 @@ def test_training_checks_the_last_prefix_is_the_whole_sae():
 
 def test_matryoshka_training_keeps_the_parents_latents_firing_where_topk_absorbs():
     tree = make_hierarchy()
-    _, topk = toy_run(tree, 3, None, seed=0, steps=300, n_train=4096)
-    _, nested = toy_run(tree, 3, (4, 16), seed=0, steps=300, n_train=4096)
-    assert topk["absorption_rate"] > 0.2 and topk["parent_fires_with_child"] < 0.7
-    assert nested["absorption_rate"] == 0 and nested["parent_fires_with_child"] > 0.9
+    _, topk = toy_run(tree, 3, None, seed=0)  # the script's recipe (the shipped toy SAEs)
+    _, nested = toy_run(tree, 3, (4, 16), seed=0)
+    assert topk["absorption_rate"] > 0.3 and topk["parent_fires_with_child"] < 0.7
+    assert nested["absorption_rate"] <= 1 / 12 and nested["parent_fires_with_child"] > 0.9
     assert abs(topk["l0"] - nested["l0"]) < 1
 
 
