@@ -1,6 +1,6 @@
 """Train chapter 12's SAEs: Matryoshka BatchTopK SAEs and the TopK SAEs they are compared with, three seeds each.
 
-    python scripts/train_matryoshka.py                        # the shipped SAEs (see STEPS for the time)
+    python scripts/train_matryoshka.py                        # the language-model SAEs (see STEPS)
     python scripts/train_matryoshka.py --only lm_sae_matryoshka_s0.pt
     python scripts/train_matryoshka.py --steps 5 --train-chars 20000 --held-out-chars 20000 --out /tmp  # smoke run
     python scripts/train_matryoshka.py --toy                  # the synthetic hierarchy's SAEs (a few minutes)
