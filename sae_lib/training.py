@@ -17,6 +17,7 @@ from torch import Tensor
 from tqdm.auto import tqdm
 
 from .data import batches, check_finite
+from .matryoshka import check_prefixes, matryoshka_loss
 from .metrics import evaluate
 from .model import SAEConfig, SparseAutoencoder
 from .penalties import (
@@ -87,6 +88,9 @@ class TrainConfig:
     aux_k: int | None = None
     aux_coef: float = 1 / 32
     dead_steps: int = 200
+    #: Matryoshka training (Bussmann et al. 2025; `sae_lib.matryoshka`): the reconstruction loss becomes the sum of
+    #: the errors of the first m latents alone, for each m here (the last must be latent_dim). None: plain loss.
+    matryoshka_prefixes: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.penalty not in PENALTIES:
@@ -114,6 +118,8 @@ class TrainConfig:
         check_weight("weight_decay", self.weight_decay)
         check_weight("l0_lambda", self.l0_lambda)
         check_weight("aux_coef", self.aux_coef)
+        if self.matryoshka_prefixes is not None:
+            object.__setattr__(self, "matryoshka_prefixes", check_prefixes(self.matryoshka_prefixes))
 
     @property
     def sparsity_weight(self) -> float:
@@ -214,7 +220,9 @@ def _batch_terms(model: SparseAutoencoder, x: Tensor, config: TrainConfig) -> tu
     pre = model.pre_activation(x_flat)
     z = model.activation(pre)
     x_hat = model.decode(z)
-    if config.loss == "bce":
+    if config.matryoshka_prefixes is not None:
+        recon = matryoshka_loss(model, x_flat, z, config.matryoshka_prefixes)
+    elif config.loss == "bce":
         recon = F.binary_cross_entropy(x_hat.clamp(0.0, 1.0), x_flat)
     else:
         recon = F.mse_loss(x_hat, x_flat)
@@ -273,6 +281,11 @@ def _check_compatible(model: SparseAutoencoder, config: TrainConfig) -> None:
                                                                                                         "batchtopk")):
         raise ValueError(f"aux_k needs a one-layer TopK or BatchTopK model (hidden_dims=()), got latent_activation="
                          f"{model.config.latent_activation!r}, hidden_dims={model.config.hidden_dims!r}")
+    if config.matryoshka_prefixes is not None:
+        if model.config.hidden_dims or model.config.output_activation != "none" or config.loss != "mse":
+            raise ValueError("matryoshka_prefixes needs a one-layer SAE with a linear output (hidden_dims=(), "
+                             "output_activation='none') and loss='mse'")
+        check_prefixes(config.matryoshka_prefixes, model.config.latent_dim)
     if config.resample_every is not None and (model.config.hidden_dims or model.config.latent_activation == "sigmoid"):
         raise ValueError("resample_every needs hidden_dims=() and codes that are exactly 0 when off (not sigmoid)")
 

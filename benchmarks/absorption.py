@@ -1,0 +1,109 @@
+"""Chapter 12's comparison: absorption, fidelity and splitting of TopK and Matryoshka SAEs on the language model.
+
+Reads the shipped SAEs (no training): chapter 10/11's TopK SAEs at 256, 1,024 and 4,096 latents (one seed
+each), and `scripts/train_matryoshka.py`'s TopK and Matryoshka SAEs (1,024 latents, L0 = 16, seeds 0, 1, 2,
+trained alike). For each, on the first HELD_OUT_CHARS held-out characters:
+
+- loss recovered (against zero-ablation), normalised MSE and L0 (`lm.lm_fidelity`);
+- absorption (`sae_lib.lm.absorption`, Chanin et al. 2024) on the character ⊃ character-in-a-token pairs, mean
+  over the pairs: the main latent's false-negative rate on the sub-case and the absorption rate;
+- the splitting family of chapter 11: the share of the 256-latent SAE's latents that have a latent with decoder
+  cosine > 0.9 in this SAE (the general latent survives), and for chapter 11's family parent, the best cosine;
+- specificity: the share of live latents whose best `tokenize` concept holds in ≥ 90 % of their top 50
+  activations (`concepts.best_concepts`).
+
+Run: python benchmarks/absorption.py   (a few minutes on 2 cores)
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+from report import publish
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+from train_matryoshka import MATRYOSHKA_FILES, PREFIXES, TOPK_FILES  # noqa: E402
+
+from sae_lib import checkpoint, lm  # noqa: E402
+from sae_lib.lm import absorption, concepts, dashboards  # noqa: E402
+
+HELD_OUT_CHARS = 100_000
+PAIRS = [("char:f", "char:f & token:self"), ("char:d", "char:d & token:def"), ("char:e", "char:e & token:return"),
+         ("char:s", "char:s & token:self")]
+WIDTHS = {256: "lm_sae_256.pt", 1024: "lm_sae_topk_auxk.pt", 4096: "lm_sae_4096.pt"}
+SURVIVES = 0.9
+
+
+def main() -> None:
+    torch.set_num_threads(1)
+    start = time.perf_counter()
+    model, _ = lm.load_pretrained()
+    text = lm.load_corpus().held_out_text[:HELD_OUT_CHARS]
+    ids = lm.encode(text)
+    neurons = lm.neuron_activations(model, ids)
+    text = text[:len(neurons)]
+    anchors = lm.lm_anchor_losses(model, ids, 0, neurons)
+    labels = concepts.label_source(text, tokens=concepts.frequent_names(text, 40))
+    masks = {p: (absorption.concept_mask(labels, p[0], text), absorption.concept_mask(labels, p[1], text))
+             for p in PAIRS}
+    probes = {p: absorption.probe_direction(neurons, g) for p, (g, _) in masks.items()}
+    small = checkpoint.load_asset(WIDTHS[256])
+    children = (small.dictionary @ checkpoint.load_asset(WIDTHS[4096]).dictionary.T > 0.5).sum(dim=1)
+    family_parent = int(children.argmax())  # chapter 11's family: the parent with most children at 4,096
+
+    runs = [("TopK, chapter 10/11 (fully trained)", width, 0, name) for width, name in WIDTHS.items()]
+    runs += [("TopK (chapter 12 recipe)", 1024, seed, name) for seed, name in TOPK_FILES.items()]
+    runs += [(f"Matryoshka BatchTopK {PREFIXES}", 1024, seed, name) for seed, name in MATRYOSHKA_FILES.items()]
+    rows = []
+    for arch, width, seed, name in runs:
+        sae = checkpoint.load_asset(name)
+        fidelity = lm.lm_fidelity(model, sae, ids, neurons=neurons, anchors=anchors)
+        measured = [absorption.measure_absorption(sae, neurons, *masks[p], p, probe=probes[p]) for p in PAIRS]
+        cos = small.dictionary @ sae.dictionary.T
+        codes = dashboards.encode_text(model, sae, ids, neurons=neurons)
+        specific = concepts.best_concepts(*codes.top(50), ids, labels.matrix[:len(neurons)]).share(0.9)
+        rows.append(dict(arch=arch, width=width, seed=seed, file=name, fidelity=fidelity,
+                         fn=statistics.mean(a.false_negative_specific for a in measured),
+                         fn_rest=statistics.mean(a.false_negative_rest for a in measured),
+                         absorbed=statistics.mean(a.absorption_rate for a in measured),
+                         partial=statistics.mean(a.partial_rate for a in measured),
+                         survive=float((cos.max(dim=1).values > SURVIVES).float().mean()),
+                         family=float(cos[family_parent].max()), specific=specific))
+        print(f"{name}: done after {time.perf_counter() - start:.0f} s", flush=True)
+
+    pairs = "; ".join(f"{g[5:]} ⊃ {g[5:]} of {s.split(' & ')[1][6:]}" for g, s in PAIRS)
+    lines = [f"On the first {len(neurons):,} held-out characters. Absorption: mean over {len(PAIRS)} pairs "
+             f"({pairs}) of the main latent's "
+             "false-negative rate on the sub-case (and on the rest of the character) and of the share of the "
+             "sub-case absorbed by another latent (Chanin et al. 2024). Survive: share of the 256-latent SAE's "
+             f"latents with a latent of cosine > {SURVIVES} here; family: best cosine with chapter 11's family "
+             f"parent (latent {family_parent} of the 256-latent SAE). Specific: share of live latents whose best "
+             "concept holds in ≥ 90 % of their top 50 activations.", "",
+             "| architecture | latents | seed | L0 | loss recovered | nMSE | false neg. (sub-case / rest) | "
+             "absorbed | partly | survive | family | specific |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        f = r["fidelity"]
+        lines.append(f"| {r['arch']} | {r['width']:,} | {r['seed']} | {f['l0']:.1f} | {f['loss_recovered']:.3f} | "
+                     f"{f['normalized_mse']:.3f} | {r['fn']:.2f} / {r['fn_rest']:.2f} | {r['absorbed']:.2f} | "
+                     f"{r['partial']:.2f} | {r['survive']:.2f} | {r['family']:.2f} | {r['specific']:.2f} |")
+    lines += ["", "Means over seeds (1,024 latents, trained alike):", "",
+              "| architecture | loss recovered | nMSE | absorbed | survive | specific |",
+              "|---|---:|---:|---:|---:|---:|"]
+    for arch in {r["arch"] for r in rows if r["width"] == 1024 and "chapter 10" not in r["arch"]}:
+        group = [r for r in rows if r["arch"] == arch]
+        lines.append(f"| {arch} | " + " | ".join(
+            f"{statistics.mean(values):.3f}" for values in (
+                [r["fidelity"]["loss_recovered"] for r in group], [r["fidelity"]["normalized_mse"] for r in group],
+                [r["absorbed"] for r in group], [r["survive"] for r in group], [r["specific"] for r in group])) + " |")
+    lines += ["", f"Whole benchmark: {time.perf_counter() - start:.0f} s."]
+    publish("absorption", "\n".join(lines), "python benchmarks/absorption.py")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,325 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown] tags=["launch-header"]
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/sae-course/sparse-autoencoders/blob/main/notebooks/12_absorption_matryoshka.ipynb) [![Launch Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/sae-course/sparse-autoencoders/main?urlpath=lab/tree/notebooks/12_absorption_matryoshka.ipynb)
+
+# %% tags=["launch-header"]
+# Set-up for Google Colab (anywhere else this cell does nothing): install sae_lib from the course
+# repository. Colab already has torch, torchvision, matplotlib, seaborn, scikit-learn and ipywidgets,
+# so --no-deps keeps its versions (upgrading ipywidgets mid-session would need a restart).
+import sys
+
+if "google.colab" in sys.modules:
+    # %pip install -q --no-deps "sae_lib @ git+https://github.com/sae-course/sparse-autoencoders@main"
+    from sae_lib.widgets import enable_colab_widgets
+
+    enable_colab_widgets()  # Colab's custom widget manager, so the sliders show
+
+
+# %% [markdown]
+# # 12 · Absorption, and the Matryoshka SAE
+#
+# **After this notebook you can** build data whose features nest (a child only ever fires with its parent),
+# predict and measure *feature absorption* against the known truth; measure absorption on the language model
+# with exact labels, following Chanin et al. (2024, "A is for Absorption"): a probe's direction, the latent
+# aligned with it, that latent's false negatives on a sub-case and the latent that fires instead; and train
+# a **Matryoshka SAE** (Bussmann et al. 2025), whose nested prefixes each reconstruct the input, and say what
+# it buys and what it costs.
+#
+# Notebook 11 watched a latent *split* as the SAE grew. Splitting has a quieter twin. A general latent
+# ("the character `f`") can keep looking clean (every top context an `f`) while it silently stops firing on
+# a sub-case that another latent has taken over ("the `f` of `self`"). As a classifier of its concept it is
+# then unreliable, and nothing in its dashboard says so.
+
+# %%
+# %matplotlib inline
+import matplotlib.pyplot as plt
+import torch
+
+from sae_lib import checkpoint, exercises, hierarchy, lm
+from sae_lib.lm import absorption, concepts, dashboards, explanations
+
+_ = torch.manual_seed(0)
+COLOURS = {"TopK": "#0072B2", "Matryoshka": "#E69F00"}  # Okabe–Ito blue and orange
+
+# %% [markdown]
+# ## A known hierarchy
+#
+# `hierarchy.make_hierarchy()` makes 4 trees: a *parent* feature with 3 *children* each. A parent is on in a
+# quarter of the inputs; when it is, one of its children is on too 60 % of the time. A child is never on
+# without its parent. Each of the 16 features has its own orthonormal direction in 32 dimensions (no
+# superposition), and an input is the sum of the directions of the features that are on.
+
+# %%
+tree = hierarchy.make_hierarchy()
+codes, x = tree.sample(4096, torch.Generator().manual_seed(7))
+for root in tree.roots:
+    kids = tree.children(root)
+    print(f"parent {root}: on in {codes[:, root].mean():.0%} of inputs; children {kids}, each on in "
+          f"{codes[:, kids].mean():.0%}, never without it: {int((codes[:, kids].sum(1) > codes[:, root]).sum())} "
+          "exceptions")
+
+# %% [markdown]
+# The script `scripts/train_matryoshka.py --toy` trained a TopK SAE on this data: 16 latents (one per
+# feature) and k = 3 active latents per input. Each latent is matched to one true feature by its decoder
+# direction.
+#
+# ### Exercise 1: predict
+#
+# Take a parent's latent and look only at inputs where one of its children is on (so the parent is on too).
+# Does the parent's latent fire as usual, go silent, or fire twice as strongly?
+
+# %%
+answer = None  # "fires as usual", "silent" or "fires twice as strongly"
+exercises.check_prediction("the parent latent where a child fires", answer)
+
+# %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
+# Reference answer, folded so that it does not give the question away: expand the cell to see it.
+exercises.check_prediction("the parent latent where a child fires", "silent")
+
+# %%
+toy = {name: checkpoint.load_asset(f"hierarchy_{name.lower()}_s0.pt") for name in COLOURS}
+reports = {}
+for name, sae in toy.items():
+    with torch.no_grad():
+        reports[name] = hierarchy.absorption_report(tree, sae.dictionary, codes, sae.encode(x))
+r = reports["TopK"]
+fig, ax = plt.subplots(figsize=(9, 3))
+positions = torch.arange(len(r.children))
+ax.bar(positions - 0.2, r.parent_fires_alone, 0.4, color="#999999", label="parent on, no child")
+ax.bar(positions + 0.2, r.parent_fires_with_child, 0.4, color=COLOURS["TopK"], label="this child on")
+ax.set_xticks(positions, [f"{tree.parent[c]}→{c}" for c in r.children])
+ax.set(xlabel="parent → child", ylabel="P(parent's latent fires)", ylim=(0, 1.05),
+       title="TopK SAE: the parent's latent where a child is on")
+ax.legend(fontsize=9, loc="lower right")
+plt.show()
+print(f"parent latents fire on {r.parent_fires_alone.mean():.0%} of inputs with the parent alone, on "
+      f"{r.parent_fires_with_child.mean():.0%} where a child is on; {int(r.absorbed.sum())} of {len(r.children)} "
+      f"children absorbed; their latents' decoder directions have cosine {r.child_carries_parent.mean():.2f} "
+      "with the parent's (on average)")
+
+# %% [markdown]
+# The bars say it child by child. For several children the parent's latent is silent exactly where that child
+# is on (the missing blue bars), for others it fires only part of the time, and for about one child per parent
+# it fires as usual; with the parent alone it fires almost always (one parent's latent is unreliable even
+# then). The absorbing child's latent has taken the parent's place: its decoder direction is no longer the
+# child's alone but leans towards the parent's (the cosine printed above; a pure child direction would have 0).
+# One active latent instead of two reconstructs "parent + child", which is what a sparse code rewards. That is
+# **absorption**. Which children get absorbed varies with the seed (the evidence cell shows three).
+
+# %% cellView="form" jupyter={"source_hidden": true} tags=["evidence"]
+# Evidence: absorption in the synthetic hierarchy, on every seed the script trained (and seed 0 reproduces here).
+toy_runs = checkpoint.load_json_asset("hierarchy_absorption.json")
+by_arch = {name: [row for row in toy_runs if row["architecture"] == name.lower()] for name in COLOURS}
+for name, rows in by_arch.items():
+    print(f"{name:>10}: absorption rate per seed {[round(row['absorption_rate'], 2) for row in rows]}, parent "
+          f"latent fires with a child {[round(row['parent_fires_with_child'], 2) for row in rows]}, alone "
+          f"{[round(row['parent_fires_alone'], 2) for row in rows]}, nMSE {[round(row['nmse'], 3) for row in rows]}")
+assert len(by_arch["TopK"]) == len(by_arch["Matryoshka"]) == 3
+assert all(row["absorption_rate"] >= 0.4 and row["parent_fires_with_child"] < row["parent_fires_alone"] - 0.3
+           and row["child_carries_parent"] > 0.3 for row in by_arch["TopK"])
+assert r.parent_fires_with_child.mean() < 0.6 < 0.8 < r.parent_fires_alone.mean()
+
+# %% [markdown]
+# ## Absorption in the language model
+#
+# In the language model there is no ground truth, but Python's tokenizer gives exact labels, and a sub-case
+# can be built from them. A character-level model has many latents for "this character" (notebook 11), so the
+# cleanest pairs are a **character** and that character **inside one token**: `f` ⊃ the `f` of `self`, `d` ⊃
+# the `d` of `def`, `e` ⊃ the `e` of `return`. Chanin et al.'s measurement, on the SAE's input (the neurons):
+#
+# 1. a logistic-regression **probe** for the general concept gives its direction p̂ in neuron space;
+# 2. the **main latent** is the latent that best classifies the general concept by firing (highest F1);
+# 3. on the sub-case's characters (those the probe gets right), the main latent's **false-negative rate**,
+#    compared with the rest of the general concept;
+# 4. at each false negative, the active latent contributing most along p̂ (activation × d_j · p̂): if its
+#    decoder has cosine ≥ 0.1 with p̂ and it carries at least half of the positive contributions, the sub-case
+#    was **absorbed** there. Where the main latent fires but another contributes more, the absorption is
+#    **partial**.
+
+# %%
+model, _meta = lm.load_pretrained()
+text = lm.load_corpus().held_out_text[:60_000]
+ids = lm.encode(text)
+neurons = lm.neuron_activations(model, ids)
+text = text[:len(neurons)]
+labels = concepts.label_source(text, tokens=["self", "def", "return"])
+PAIRS = [("char:f", "char:f & token:self"), ("char:d", "char:d & token:def"), ("char:e", "char:e & token:return")]
+masks = {pair: (absorption.concept_mask(labels, pair[0], text), absorption.concept_mask(labels, pair[1], text))
+         for pair in PAIRS}
+probes = {pair: absorption.probe_direction(neurons, general, n_per_class=800) for pair, (general, _) in masks.items()}
+widths = {256: "lm_sae_256.pt", 1024: "lm_sae_topk_auxk.pt", 4096: "lm_sae_4096.pt"}
+saes = {width: checkpoint.load_asset(name) for width, name in widths.items()}
+
+
+def measure(sae, pair):
+    """Chanin et al.'s absorption of one pair by one SAE, on this notebook's text."""
+    general, specific = masks[pair]
+    return absorption.measure_absorption(sae, neurons, general, specific, pair, n_per_class=800, probe=probes[pair])
+
+
+results = {(width, pair): measure(sae, pair) for width, sae in saes.items() for pair in PAIRS}
+for pair in PAIRS:
+    print(f"probe for {pair[0]!r}: held-out accuracy {probes[pair].accuracy:.2f}")
+    for width in widths:
+        print(f"  {width:>5} latents: {results[width, pair]}")
+
+# %% [markdown]
+# Read the 1,024-latent SAE's rows. Its main latent for `f` classifies `f` well (F1 printed), yet it misses
+# almost every `f` of `self`, while it misses far fewer of the other `f`s: a sub-case, not noise. At those
+# misses another latent fires whose decoder points along the probe's `f` direction: absorption. The pattern
+# repeats for `d` in `def`. Across widths (one SAE each, so a description, not a comparison) the `f` of `self`
+# is absorbed at 256 and 1,024 latents; at 4,096 the `f` latent has itself split (it misses many ordinary `f`s
+# too) and no single latent along the `f` direction takes its place.
+#
+# Naming the two latents of the `f` pair is a claim, so we score each name over *all* its firings:
+
+# %%
+pair = PAIRS[0]
+sae = saes[1024]
+codes_1024 = dashboards.encode_text(model, sae, ids, neurons=neurons)
+main, absorber = results[1024, pair].main_latent, results[1024, pair].absorbers[0]
+stories = {main: explanations.explain("the character f", explanations.char_in("f")),
+           absorber: explanations.explain("the f of self",
+                                          lambda t: absorption.concept_mask(labels, "char:f & token:self", t))}
+scores = {j: explanations.score_latent(codes_1024.latent(j)[:len(text)], text, e) for j, e in stories.items()}
+for j, score in scores.items():
+    print(f"latent {j}: {score}")
+
+# %% [markdown]
+# The `f` latent earns its name over every firing. The absorber fires on nearly every `f` of `self` (its recall),
+# and most of its firings are that `f` (its precision), but its weakest firings are elsewhere (the weakest
+# tenth's precision): "the `f` of `self`" is its strong mode, not all of it. Either way, a dashboard reader who
+# trusted "the `f` latent" to find every `f` would miss every one in `self`.
+#
+# Not every pair has a main latent to absorb. A broad syntactic concept ("inside any string", "a name") has no
+# single latent that classifies it (notebook 11's coverage section: one latent covers a broad concept poorly),
+# so Chanin et al.'s question "does *the* general latent miss the sub-case?" has no subject there.
+
+# %% cellView="form" jupyter={"source_hidden": true} tags=["evidence"]
+# Evidence: the 1,024-latent SAE absorbs the f of self and the d of def (misses on the sub-case, not on the rest),
+# and both latents' names hold over all their firings.
+for pair in PAIRS[:2]:
+    a = results[1024, pair]
+    assert a.false_negative_specific > 0.9 > 0.6 > a.false_negative_rest and a.absorption_rate > 0.75, a
+    assert a.n_specific >= 50
+assert results[256, PAIRS[0]].absorption_rate > 0.75
+assert scores[main].precision > 0.95 and scores[main].recall > 0.7
+assert scores[absorber].precision > 0.6 and scores[absorber].recall > 0.9 and scores[absorber].weakest_precision < 0.5
+
+# %% [markdown]
+# ### Exercise 2: write the absorption measure
+#
+# Write `my_absorption(codes, decoder, direction, main)`: `codes` [n, latents] on a sub-case's characters,
+# decoder rows [latents, d], the probe's unit `direction` [d] and the main latent's index. Return
+# (false-negative rate, absorption rate) as step 3 and 4 above define them, with cosine threshold 0.1 and share 0.5.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+def my_absorption(codes, decoder, direction, main):
+    raise NotImplementedError  # your code here
+
+
+exercises.check_absorption_measure(my_absorption)
+
+# %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
+# NBVAL_CHECK_OUTPUT
+# Reference solution, folded so that it does not give the exercise away: expand the cell to see it.
+def my_absorption(codes, decoder, direction, main):
+    cosine = decoder @ direction / decoder.norm(dim=1)
+    contribution = codes * (decoder @ direction)
+    others = contribution.clone()
+    others[:, main] = -torch.inf
+    best, who = others.max(dim=1)
+    silent = codes[:, main] <= 0
+    absorbed = silent & (cosine[who] >= 0.1) & (best > 0) & (best >= 0.5 * contribution.clamp_min(0).sum(dim=1))
+    return silent.float().mean().item(), absorbed.float().mean().item()
+
+
+exercises.check_absorption_measure(my_absorption)
+
+# %% [markdown]
+# ## The Matryoshka SAE
+#
+# Absorption pays because of sparsity: one latent for "parent + child" is cheaper than two. Bussmann et al.
+# (2025) change what the latents are asked to do. Order the latents and pick nested **prefixes**
+# m₁ < m₂ < … < m_G (the last is the whole SAE). The loss is the sum, over prefixes, of the error of the
+# reconstruction from the first m_g latents alone:
+#
+# L = Σ_g ‖x − (b + Σ_{j < m_g} z_j d_j)‖²  (BatchTopK picks the active latents once, over the whole SAE).
+#
+# The first m₁ latents must reconstruct every input on their own, with no later latent to help. A parent
+# latent in the first prefix that went silent where a child is on would cost the first prefix the whole parent
+# direction there, so it keeps firing; the children, further out, only add what is specific to them.
+# `TrainConfig(matryoshka_prefixes=...)` turns on this loss in `sae_lib.training.fit`.
+
+# %% [markdown]
+# ### Exercise 3: choose the prefixes
+#
+# An SAE with 15 latents (one per feature) will train on a hierarchy of **3 parents with 4 children each**.
+# Choose its Matryoshka prefix sizes and say in a sentence why the first one has that size.
+
+# %%
+my_prefixes = None  # a tuple of increasing sizes, the last one 15
+my_reason = ""
+exercises.check_matryoshka_prefixes(my_prefixes, my_reason)
+
+# %% cellView="form" jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution"]
+# Reference answer, folded so that it does not give the question away: expand the cell to see it.
+exercises.check_matryoshka_prefixes((3, 15), "the three parents must be reconstructed by the first prefix alone, "
+                                             "and with no room for anything else none of its latents can merge "
+                                             "a parent with a child")
+
+# %% [markdown]
+# The script trained the synthetic hierarchy's Matryoshka SAE with prefixes (4, 16): its 4 parents first.
+
+# %%
+m = reports["Matryoshka"]
+fig, ax = plt.subplots(figsize=(9, 3))
+for offset, name in ((-0.2, "TopK"), (0.2, "Matryoshka")):
+    ax.bar(positions + offset, reports[name].parent_fires_with_child, 0.4, color=COLOURS[name], label=name)
+ax.set_xticks(positions, [f"{tree.parent[c]}→{c}" for c in r.children])
+ax.set(xlabel="parent → child", ylabel="P(parent's latent fires | child on)", ylim=(0, 1.05),
+       title="the parent's latent where a child is on")
+ax.legend(fontsize=9, loc="lower right")
+plt.show()
+print(f"Matryoshka: parent latents fire on {m.parent_fires_with_child.mean():.0%} of inputs with a child, "
+      f"{int(m.absorbed.sum())} of {len(m.children)} children absorbed; TopK: {r.parent_fires_with_child.mean():.0%}, "
+      f"{int(r.absorbed.sum())} absorbed")
+
+# %% cellView="form" jupyter={"source_hidden": true} tags=["evidence"]
+# Evidence: the Matryoshka SAE absorbs nothing in the synthetic hierarchy, on every seed, at the TopK SAE's L0.
+for name, rows in by_arch.items():
+    print(f"{name:>10}: L0 per seed {[round(row['l0'], 2) for row in rows]}")
+assert all(row["absorption_rate"] == 0 and row["parent_fires_with_child"] > 0.9 for row in by_arch["Matryoshka"])
+assert all(abs(a["l0"] - b["l0"]) < 0.7 for a, b in zip(*by_arch.values()))
+assert m.absorbed.sum() == 0 and m.parent_fires_with_child.mean() > 0.9
+
+# %% [markdown]
+# ## Summary
+#
+# * **Absorption** is splitting's quiet twin: where a sub-case always comes with its general case, a sparse code
+#   saves a latent by letting the sub-case's latent carry the general direction, and the general latent goes
+#   silent there. Its dashboard stays clean; as a classifier of its concept it is not reliable.
+# * On a known hierarchy it is measured against the truth: the TopK SAE's parent latents fire on nearly every
+#   input where the parent is alone and on about half of those with a child, on every seed.
+# * On the language model, with exact labels and Chanin et al.'s probe: the `f` latent misses the `f` of `self`
+#   and a latent aligned with the `f` direction fires instead; scored explanations back both names.
+# * A **Matryoshka SAE** makes its first latents reconstruct alone, so a general latent cannot hand its sub-cases
+#   away; on the synthetic hierarchy it absorbs nothing at the same L0, on every seed. On the language model,
+#   `scripts/train_matryoshka.py` trains Matryoshka and TopK SAEs alike (three seeds each) and
+#   `python benchmarks/absorption.py` compares loss recovered, normalised MSE, absorption, splitting and
+#   specificity (README, *Absorption and the Matryoshka SAE*).
