@@ -38,8 +38,9 @@ from .corpus import VOCAB, encode
 from .model import CharTransformer
 from .transcoders import Transcoder
 
-__all__ = ["AttributionGraph", "PrunedGraph", "ablate_characters", "ablate_latents", "attribution_graph",
-           "centred_logit", "draw_graph", "latent_logit_edge", "prune"]
+__all__ = ["Agreement", "AttributionGraph", "PrunedGraph", "ablate_characters", "ablate_latents", "attribution_graph",
+           "centred_logit", "draw_graph", "intervention_agreement", "latent_logit_edge", "logit_edge",
+           "predicted_latent_change", "prune"]
 
 #: Okabe–Ito blue (an edge that raises its target) and vermillion (one that lowers it).
 _POSITIVE, _NEGATIVE = "#0072B2", "#D55E00"
@@ -168,11 +169,24 @@ def centred_logit(model: CharTransformer, ids: Tensor, target: int) -> float:
 def latent_logit_edge(model: CharTransformer, z: float, w_dec: Tensor, resid: Tensor, target: int) -> float:
     """A latent's edge into the centred logit: it writes z·w_dec into the residual stream `resid` (the last
     position's, before the final LayerNorm), read through that LayerNorm with its denominator frozen."""
-    resid, w_dec = resid.double(), w_dec.double()
-    sigma = _ln_parts(resid, model.ln_final)
-    u = model.unembed.weight.double()
-    reader = (u[target] - u.mean(dim=0)) * model.ln_final.weight.double()
+    return logit_edge(z, w_dec, resid, model.ln_final.weight, model.unembed.weight, target, model.ln_final.eps)
+
+
+@torch.no_grad()
+def logit_edge(z: float, w_dec: Tensor, resid: Tensor, gain: Tensor, unembed: Tensor, target: int,
+               eps: float = 1e-5) -> float:
+    """`latent_logit_edge` from the pieces: the final LayerNorm's gain [d] and eps, the unembedding [vocab, d]."""
+    resid, w_dec, u = resid.double(), w_dec.double(), unembed.double()
+    sigma = (resid.var(unbiased=False) + eps).sqrt()
+    reader = (u[target] - u.mean(dim=0)) * gain.double()
     return float(z * (_centre(w_dec) / sigma) @ reader)
+
+
+def predicted_latent_change(graph: AttributionGraph, latents: Sequence[int], scale: float = 0.0) -> float:
+    """The graph's prediction for the change of the logit when each of `latents` is set to `scale` × its
+    activation: each latent's edge into the logit is proportional to its activation, the rest stays."""
+    nodes = [graph.latent_node(int(j)) for j in latents]
+    return -(1 - scale) * float(graph.adjacency[graph.logit_node, nodes].sum())
 
 
 @torch.no_grad()
@@ -426,7 +440,7 @@ def ablate_latents(model: CharTransformer, transcoder: Transcoder, graph: Attrib
     set to `scale` × its activation there (0: ablation; 2: doubled), the transcoder's error kept: the graph's
     prediction, −(1 − scale) × their edges into the logit summed, and the real model's."""
     nodes = [graph.latent_node(int(j)) for j in latents]
-    predicted = -(1 - scale) * float(graph.adjacency[graph.logit_node, nodes].sum())
+    predicted = predicted_latent_change(graph, latents, scale)
     rows = transcoder.W_dec[torch.as_tensor([int(j) for j in latents], dtype=torch.long)].double()
     z = graph.activations[[i - graph.n_chars for i in nodes]]
     change = ((scale - 1) * z) @ rows
@@ -462,3 +476,62 @@ def ablate_characters(model: CharTransformer, graph: AttributionGraph, positions
     finally:
         handle.remove()
     return predicted, edited - graph.logit_model
+
+
+@dataclass
+class Agreement:
+    """What the graphs of many prompts predicted and what intervening on the real model did: per prompt, the
+    change of the centred logit when the graph's top `n` latents (or characters) are ablated and when `n`
+    random active latents (or random characters) are, each as (predicted, actual)."""
+
+    top_latents: Tensor
+    random_latents: Tensor
+    top_chars: Tensor
+    random_chars: Tensor
+
+    @staticmethod
+    def _corr(pairs: Tensor) -> float:
+        """Pearson correlation of predicted and actual."""
+        return float(torch.corrcoef(pairs.T.double())[0, 1])
+
+    def summary(self) -> dict[str, float]:
+        """Correlations of predicted and actual changes, and how often the graph's top choice moves the logit
+        more than the random one (|actual change|), for latents and for characters."""
+        return dict(
+            n_prompts=float(len(self.top_latents)),
+            latent_corr=self._corr(torch.cat([self.top_latents, self.random_latents])),
+            latent_top_beats_random=float((self.top_latents[:, 1].abs() > self.random_latents[:, 1].abs())
+                                          .float().mean()),
+            latent_top_mean_abs=float(self.top_latents[:, 1].abs().mean()),
+            latent_random_mean_abs=float(self.random_latents[:, 1].abs().mean()),
+            char_corr=self._corr(torch.cat([self.top_chars, self.random_chars])),
+            char_top_beats_random=float((self.top_chars[:, 1].abs() > self.random_chars[:, 1].abs()).float().mean()),
+            char_top_mean_abs=float(self.top_chars[:, 1].abs().mean()),
+            char_random_mean_abs=float(self.random_chars[:, 1].abs().mean()))
+
+
+def intervention_agreement(model: CharTransformer, transcoder: Transcoder, prompts: Sequence[str],
+                           targets: Sequence[str], n: int = 3, seed: int = 0) -> Agreement:
+    """Test each prompt's graph by intervention: ablate its `n` latents with the largest |edge into the logit|
+    and `n` other active latents drawn at random; ablate its `n` characters with the largest |whole effect|
+    (`char_effects`) and `n` others drawn at random. Random draws are seeded."""
+    if len(prompts) != len(targets) or not prompts:
+        raise ValueError(f"need as many targets as prompts (at least one), got {len(prompts)} and {len(targets)}")
+    generator = torch.Generator().manual_seed(seed)
+    rows: dict[str, list] = {"top_latents": [], "random_latents": [], "top_chars": [], "random_chars": []}
+    for prompt, target in zip(prompts, targets):
+        g = attribution_graph(model, transcoder, prompt, target)
+        top = g.top_latents(n)
+        others = [int(j) for j in g.latents if int(j) not in top]
+        if len(others) < n or g.n_chars < 2 * n:
+            continue  # too few latents or characters to draw a control from
+        picked = [others[i] for i in torch.randperm(len(others), generator=generator)[:n].tolist()]
+        rows["top_latents"].append(ablate_latents(model, transcoder, g, top))
+        rows["random_latents"].append(ablate_latents(model, transcoder, g, picked))
+        effects = g.char_effects().abs()
+        top_chars = effects.argsort(descending=True)[:n].tolist()
+        rest = [p for p in range(g.n_chars) if p not in top_chars]
+        random_chars = [rest[i] for i in torch.randperm(len(rest), generator=generator)[:n].tolist()]
+        rows["top_chars"].append(ablate_characters(model, g, top_chars))
+        rows["random_chars"].append(ablate_characters(model, g, random_chars))
+    return Agreement(**{k: torch.tensor(v, dtype=torch.float64).reshape(-1, 2) for k, v in rows.items()})
