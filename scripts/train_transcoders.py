@@ -35,9 +35,9 @@ CONFIG = transcoders.TranscoderConfig(d_in=128, d_out=128, n_latents=1024, k=16,
 TRAIN = transcoders.TranscoderTrainConfig()
 SEEDS = (0, 1, 2)
 #: file name → (TranscoderConfig, seed)
-TRANSCODERS = {
-    **{f"transcoder_s{seed}.pt": (CONFIG, seed) for seed in SEEDS},
-    **{f"transcoder_skip_s{seed}.pt": (dataclasses.replace(CONFIG, skip=True), seed) for seed in SEEDS},
+TRANSCODERS = {  # the two that notebook 13 reads first, then the other seeds
+    **{f"transcoder{kind}_s{seed}.pt": (dataclasses.replace(CONFIG, skip=bool(kind)), seed)
+       for seed in SEEDS for kind in ("", "_skip")},
 }
 #: Characters of the training text whose MLP input and output train the transcoders (about 200 MB of float32).
 TRAIN_CHARS = 200_000

@@ -208,7 +208,7 @@ def transcoder_fidelity(model: CharTransformer, transcoder: Transcoder, ids: Ten
 class TranscoderTrainConfig:
     """Adam on normalised MSE, with the AuxK loss (Gao et al. 2024) for latents off for `dead_after` rows."""
 
-    steps: int = 3000
+    steps: int = 2000
     batch_size: int = 256
     lr: float = 2e-3
     aux_k: int = 128
