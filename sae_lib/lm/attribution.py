@@ -376,22 +376,22 @@ def prune(graph: AttributionGraph, node_threshold: float = 0.8, edge_threshold: 
     return PrunedGraph(g, keep, flat.reshape(scores.shape), influence)
 
 
-def draw_graph(pruned: PrunedGraph, ax: plt.Axes | None = None, max_label: int = 34) -> plt.Axes:
+def draw_graph(pruned: PrunedGraph, ax: plt.Axes | None = None, max_label: int = 60) -> plt.Axes:
     """The pruned graph, positions left to right: the prompt along the bottom (kept characters boxed), the kept
-    latents in a column above the last position with their explanations, the logit on top; each edge's width
-    proportional to |weight|, blue if it raises its target, vermillion if it lowers it."""
+    latents in a column above the last position with their explanations, the logit on top, the error and bias
+    nodes beside it; each edge's width proportional to |weight|, blue if it raises its target, vermillion if it
+    lowers it. The bias node's edges (constants) are not drawn; its total into the logit is written."""
     g = pruned.graph
     latents = [g.latent_node(j) for j in pruned.kept_latents()]
     n = g.n_chars
     if ax is None:
-        _, ax = plt.subplots(figsize=(max(8.0, 0.28 * n + 6), 2.2 + 0.55 * max(len(latents), 2)))
+        _, ax = plt.subplots(figsize=(max(8.0, 0.28 * n + 7), 2.2 + 0.55 * max(len(latents), 2)))
     top = len(latents) + 1.6
     where = {i: (float(i), 0.0) for i in range(n)}
     for row, node in enumerate(sorted(latents, key=lambda i: float(g.adjacency[g.logit_node, i]))):
         where[node] = (float(n - 1), 1.0 + row)
     where[g.logit_node] = (float(n - 1), top)
-    where[g.error_node] = (float(n + 1.5), top - 0.7)
-    where[g.bias_node] = (float(n + 1.5), top - 1.4)
+    where[g.error_node] = (float(n - 7), top)
     shown = [(t, s) for t, s in pruned.edges.nonzero().tolist() if t in where and s in where]
     widest = max((abs(float(g.adjacency[t, s])) for t, s in shown), default=1.0)
     for t, s in shown:
@@ -413,13 +413,13 @@ def draw_graph(pruned: PrunedGraph, ax: plt.Axes | None = None, max_label: int =
         ax.text(x, y, f"L{j}", ha="center", va="center", fontsize=9,
                 bbox=dict(boxstyle="round,pad=0.25", fc="#CCE5F5", ec="0.3"))
         ax.text(x + 0.9, y, f"z={float(g.activations[node - n]):.2f}, →logit {float(g.adjacency[-1, node]):+.2f}"
-                + (f"\n{story}" if story else ""), ha="left", va="center", fontsize=8)
+                + (f"\n{story}" if story else ""), ha="left", va="center", fontsize=7.5)
     ax.text(*where[g.logit_node], f"logit '{_VISIBLE.get(g.target, g.target)}' = {g.logit:+.2f}", ha="center",
             va="center", fontsize=10, bbox=dict(boxstyle="round,pad=0.3", fc="#E8E8E8", ec="0.2"))
-    for node in (g.error_node, g.bias_node):
-        ax.text(*where[node], f"{g.label(node)} {float(g.adjacency[-1, node]):+.2f}", ha="left", va="center",
-                fontsize=8, color="0.3")
-    ax.set(xlim=(-1, n + 7), ylim=(-0.7, top + 0.6))
+    ax.text(*where[g.error_node], f"error →logit {float(g.adjacency[-1, g.error_node]):+.2f}\n"
+            f"bias →logit {float(g.adjacency[-1, g.bias_node]):+.2f}", ha="center", va="center", fontsize=8,
+            color="0.25", bbox=dict(boxstyle="round,pad=0.25", fc="white", ec="0.5", ls="--"))
+    ax.set(xlim=(-1, n + 12), ylim=(-0.7, top + 0.6))
     ax.axis("off")
     return ax
 
