@@ -61,9 +61,9 @@ tc, tc_meta = transcoders.load_transcoder("transcoder_s0.pt")  # scripts/train_t
 tc_skip, skip_meta = transcoders.load_transcoder("transcoder_skip_s0.pt")  # the same with the affine skip
 corpus = lm.load_corpus()
 print(tc)
-print(f"trained by its script for {tc_meta['train_config']['steps']:,} steps on {tc_meta['train_config']['batch_size']}"
-      f" × {tc_meta['train_config']['steps']:,} rows drawn from {tc_meta['train_chars']:,} training characters "
-      f"({tc_meta['seconds']:.0f} s on one thread)")
+print(f"trained by its script: {tc_meta['train_config']['steps']:,} steps, each on {tc_meta['train_config']['batch_size']}"
+      f" rows drawn from the MLP's input and output at {tc_meta['train_chars']:,} training characters "
+      f"({tc_meta['seconds']:.0f} s on one thread of a busy machine)")
 
 # %% [markdown]
 # ## A transcoder stands in for the MLP
@@ -312,8 +312,8 @@ assert STRING.index("'") in kept_positions and min(kept_positions) == STRING.ind
 # The real drop is several times what the graph predicts. The graph froze the attention *patterns*: it sees
 # what a head moves (its OV circuit) but not where the head looks (its QK circuit). The quote does both: it
 # is moved to the last position, and it changes where the heads look from there. Attribution graphs with
-# frozen attention miss that second role by construction; circuit-tracer's authors name it as their main
-# blind spot, and here it is, measured.
+# frozen attention miss that second role by construction; circuit-tracer's authors list it among their
+# graphs' main limitations, and here it is, measured.
 #
 # ### Exercise 2: write one edge
 #

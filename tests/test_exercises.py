@@ -180,7 +180,7 @@ def test_choice_questions(answer, verdict, capsys):
 
 @pytest.mark.parametrize("question", sorted(ex.PREDICTIONS))
 def test_every_prediction_passes_its_answer_and_keeps_the_explanation_from_a_wrong_one(question, capsys):
-    correct, options, why = ex.PREDICTIONS[question]
+    correct, options, why, *_hints = ex.PREDICTIONS[question]
     assert correct in options and why
     ex.check_prediction(question, f" {correct.upper()} ")
     out = capsys.readouterr().out
