@@ -12,13 +12,13 @@ from ._checking import PREDICTIONS, CheckResult, _compare, _matches, _report
 PREDICTIONS.update({
     "which characters close the string": (  # notebook 13; an evidence cell checks the graph's answer
         "the opening quote",
-        ("the last character", "the opening quote", "the word print"),
-        "The model must know that a string is open and which quote opened it: only the opening quote says "
-        "both. Attention carries it from far back to the last position, and the graph shows that edge.",
-        {"the last character": "the last character is a letter inside the string: on its own it says nothing "
-                               "about whether a quote should come next, so look for the character that does",
-         "the word print": "a call's name says a bracket will close later, not that a string is open; ask which "
-                           "character alone tells the model it is inside a string"}),
+        ("the indentation", "the opening quote", "the word name"),
+        "Whether a quote comes next depends on whether a string is open, and of the characters far back only "
+        "the opening quote says so. Attention carries it to the last position; the graph shows that edge.",
+        {"the indentation": "indentation says where a statement starts, not whether a string is open; ask which "
+                            "character alone tells the model it is inside a string",
+         "the word name": "a variable's name says an assignment is under way, not that a string is open; ask "
+                          "which character alone tells the model it is inside a string"}),
     "ablating a latent in a one-block model": (
         "about its edge",
         ("about its edge", "much more than its edge", "nothing: the error absorbs it"),
