@@ -136,12 +136,16 @@ def main() -> None:
                      f"{statistics.mean(get('explanation_precision')):.2f} "
                      f"({statistics.mean(get('weakest_precision')):.2f}) |")
     clean, zero = anchors["loss_clean"], anchors["loss_zero_ablated"]
+    if not args.sae_seeds:
+        lines += ["", "The shipped SAE (lm_sae_topk_auxk.pt, seed 0) was trained for 4,000 steps on 400,000 characters "
+                  "by scripts/train_lm_saes.py, twice the transcoders' budget; `--sae-seeds 0 1 2` trains SAEs on the "
+                  "transcoders' budget instead."]
     lines += ["", f"Clean loss {clean:.3f} nats/char; the MLP's output zero-ablated {zero:.3f}, mean-ablated "
               f"{anchors['loss_mean_ablated']:.3f}; the neurons zero-ablated {sae_anchors['loss_zero_ablated']:.3f}.",
               "", f"**Intervention agreement** of the attribution graphs ({int(agreement[0]['n_prompts'])} held-out "
               f"prompts of {PROMPT_CHARS} characters, target the true next character; each plain transcoder seed):", "",
-              "| ablated | r(predicted, actual) | graph's top 3 move the logit more than 3 random | mean |Δ logit|, "
-              "graph's top 3 | mean |Δ logit|, 3 random |", "|---|---:|---:|---:|---:|"]
+              "| ablated | r(predicted, actual) | graph's top 3 move the logit more than 3 random | mean abs. Δ logit, "
+              "graph's top 3 | mean abs. Δ logit, 3 random |", "|---|---:|---:|---:|---:|"]
     for what, key in (("latents", "latent"), ("characters (mean embedding)", "char")):
         get = lambda name, key=key: [a[f"{key}_{name}"] for a in agreement]  # noqa: E731
         lines.append(f"| {what} | {cell(get('corr'), '.3f')} | {cell(get('top_beats_random'), '.0%')} | "
