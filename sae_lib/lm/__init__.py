@@ -9,10 +9,12 @@ language models; everything here builds on it, never the other way round:
 - `dashboards`: sparse codes of a text, top contexts, logit effects, the dashboard widget;
 - `interventions`: ablating and steering one latent inside the running model;
 - `fidelity`: loss recovered with an SAE spliced in, against zero- and mean-ablation;
-- `explanations`: an explanation as a predicate over the text, scored over all of a latent's firings.
+- `explanations`: an explanation as a predicate over the text, scored over all of a latent's firings;
+- `transcoders`: a sparse stand-in for the MLP whose latents read its input and write its output;
+- `attribution`: exact attribution graphs through a transcoder, pruned by influence and tested by intervention.
 """
 
-from . import concepts, corpus, dashboards, explanations, fidelity, interventions, model
+from . import attribution, concepts, corpus, dashboards, explanations, fidelity, interventions, model, transcoders
 from .corpus import *  # noqa: F403  (the everyday names: `lm.load_corpus`, `lm.encode`, …)
 from .corpus import __all__ as _corpus_all
 from .fidelity import lm_anchor_losses, lm_fidelity
@@ -20,4 +22,4 @@ from .model import *  # noqa: F403  (`lm.CharTransformer`, `lm.load_pretrained`,
 from .model import __all__ as _model_all
 
 __all__ = ["concepts", "corpus", "dashboards", "explanations", "fidelity", "interventions", "lm_anchor_losses",
-           "lm_fidelity", "model", *_corpus_all, *_model_all]
+           "lm_fidelity", "model", "attribution", "transcoders", *_corpus_all, *_model_all]

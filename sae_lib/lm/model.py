@@ -77,12 +77,17 @@ class _Block(nn.Module):
 
     def forward(self, x: Tensor, layer: int, cache: dict | None, edit_neurons: Callable | None) -> Tensor:
         x = x + self.attn(self.ln1(x))
-        neurons = F.gelu(self.fc_in(self.ln2(x)))
+        mlp_in = self.ln2(x)
+        neurons = F.gelu(self.fc_in(mlp_in))
         if cache is not None:
             cache[f"resid_mid.{layer}"], cache[f"neurons.{layer}"] = x, neurons
+            cache[f"mlp_in.{layer}"] = mlp_in  # what a transcoder reads
         if edit_neurons is not None:
             neurons = edit_neurons(layer, neurons)
-        return x + self.fc_out(neurons)
+        mlp_out = self.fc_out(neurons)
+        if cache is not None:
+            cache[f"mlp_out.{layer}"] = mlp_out  # what a transcoder predicts
+        return x + mlp_out
 
 
 class CharTransformer(nn.Module):
@@ -101,7 +106,8 @@ class CharTransformer(nn.Module):
     def forward(self, ids: Tensor, cache: dict | None = None,
                 edit_neurons: Callable[[int, Tensor], Tensor] | None = None) -> Tensor:
         """Logits for every position. `cache`, a dict, receives the residual stream ("resid_pre.L",
-        "resid_mid.L", "resid_post.L") and the MLP neurons ("neurons.L", after the GELU) of each block L;
+        "resid_mid.L", "resid_post.L"), the MLP's input ("mlp_in.L", LN2's output), neurons ("neurons.L", after
+        the GELU) and output ("mlp_out.L") of each block L;
         `edit_neurons(layer, neurons)` returns what the block uses in place of its neurons."""
         if ids.dim() != 2 or ids.shape[1] > self.config.context:
             raise ValueError(f"ids must have shape [batch, ≤ {self.config.context}], got {tuple(ids.shape)}")
