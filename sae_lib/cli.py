@@ -1,11 +1,13 @@
-"""Command line: `python -m sae_lib train …` and `python -m sae_lib infer …`.
+"""Command line: `python -m sae_lib train …`, `python -m sae_lib infer …` and `python -m sae_lib export …`.
 
 `train` has two flavours. Without --data-path it trains on MNIST. With --data-path recordings.npy
 ([neurons, time, presentations]) it learns an over-complete dictionary with an L1 penalty, keeps the
 model with the best validation loss as OUTPUT_DIR/checkpoints/best_model.pt, and writes the config
 used and a loss plot. `infer` applies a saved neural-data model to recordings and writes codes,
-reconstruction errors and figures. Expected failures print one line on stderr and exit with status 1
-(2 for bad flags); a failed or diverging run never replaces a checkpoint.
+reconstruction errors and figures. `export model DIR` writes the course's language model as a Hugging Face
+GPT-2 folder and `export sae NAME_OR_PATH DIR` a shipped or saved SAE as a SAELens folder (the `[field]`
+extra; chapter 14 opens both in TransformerLens and SAELens). Expected failures print one line on stderr and
+exit with status 1 (2 for bad flags); a failed or diverging run never replaces a checkpoint.
 """
 
 from __future__ import annotations
@@ -74,7 +76,7 @@ def _widths(text: str) -> list[int]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The `train` and `infer` subcommands with every flag documented."""
+    """The `train`, `infer` and `export` subcommands with every flag documented."""
     parser = _OneLineParser(prog="python -m sae_lib", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
     positive_int, positive = _checked(int, 1), _checked(float, 0, low_open=True)
@@ -116,6 +118,18 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--batch-size", type=positive_int, default=32, help="batch size for encoding (default 32)")
     i.add_argument("--num-samples", type=positive_int, default=5, help="samples to plot (default 5)")
     i.add_argument("--device", default=None, help="default: cuda when available")
+    e = commands.add_parser("export", help="write the course's model or an SAE in the field's formats "
+                                           "(needs the [field] extra)")
+    what = e.add_subparsers(dest="what", required=True, parser_class=_OneLineParser)
+    m = what.add_parser("model", help="the course's language model as a Hugging Face GPT-2 folder")
+    m.add_argument("out", type=Path, metavar="DIR", help="the folder to write (replaced if it exists)")
+    m.add_argument("--model-path", type=Path, help="a CharTransformer saved by scripts/train_language_model.py "
+                                                   "(default: the shipped one)")
+    sa = what.add_parser("sae", help="an SAE as a SAELens folder (cfg.json + sae_weights.safetensors)")
+    sa.add_argument("sae", metavar="NAME_OR_PATH", help="a shipped SAE's name (lm_sae_topk_auxk.pt) or a checkpoint")
+    sa.add_argument("out", type=Path, metavar="DIR", help="the folder to write (replaced if it exists)")
+    sa.add_argument("--hook-name", default="blocks.0.mlp.hook_post",
+                   help="where the SAE reads, as TransformerLens names it (default blocks.0.mlp.hook_post)")
     return parser
 
 
@@ -215,17 +229,30 @@ def _infer(args: argparse.Namespace) -> None:
           f"results in {out}")
 
 
+def _export(args: argparse.Namespace) -> None:
+    """Write the model or an SAE in the field's formats; the language-model half is imported only here."""
+    from .lm import export  # lazily: the SAE half of the command line never loads sae_lib.lm
+    if args.what == "model":
+        from .lm.model import load_pretrained
+        model = load_pretrained(args.model_path)[0] if args.model_path else None
+        print(f"wrote a Hugging Face GPT-2 folder: {export.export_model(args.out, model)}")
+    else:
+        print(f"wrote a SAELens folder: {export.export_sae(args.sae, args.out, hook_name=args.hook_name)}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run a subcommand; expected failures become one line on stderr and exit status 1."""
     args = build_parser().parse_args(argv)
     try:
         if args.command == "infer":
             _infer(args)
+        elif args.command == "export":
+            _export(args)
         elif args.data_path is not None:
             _train_recordings(args)
         else:
             _train_mnist(args)
-    except (OSError, ValueError, RuntimeError, FloatingPointError) as error:
+    except (OSError, ValueError, RuntimeError, FloatingPointError, ImportError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     return 0
