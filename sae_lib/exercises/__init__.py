@@ -23,6 +23,7 @@ from . import (
                ch09_modern_architectures,
                ch10_language_model,
                ch11_features_real,
+               ch14_field_tools,
 )
 from ._checking import PREDICTIONS, RESULTS, CheckResult, check_choice, check_prediction
 from .ch01_kl_divergence import *  # noqa: F403 (each chapter's __all__ is the list)
@@ -36,10 +37,12 @@ from .ch08_superposition import *  # noqa: F403
 from .ch09_modern_architectures import *  # noqa: F403
 from .ch10_language_model import *  # noqa: F403
 from .ch11_features_real import *  # noqa: F403
+from .ch14_field_tools import *  # noqa: F403
 
 CHAPTERS = (ch01_kl_divergence, ch02_model, ch03_training, ch04_testing, ch05_latent_visualisation,
             ch06_dictionary_learning, ch07_edge_detectors, ch08_superposition, ch09_modern_architectures,
-            ch10_language_model, ch11_features_real)
+            ch10_language_model, ch11_features_real,
+            ch14_field_tools)
 
 __all__ = ["CHAPTERS", "CheckResult", "PREDICTIONS", "RESULTS", "check_choice", "check_prediction",
            *(name for chapter in CHAPTERS for name in chapter.__all__)]
