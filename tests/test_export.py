@@ -1,9 +1,9 @@
 """Export to the field's formats, checked by round trip: the files are opened by `transformers`, TransformerLens
 and SAELens themselves and must compute what the course computes.
 
-Tolerances: `transformers` runs the same float32 operations (same SDPA attention) as the course, so its logits
-agree to 1e-5 (measured: exactly); TransformerLens's bridge forces eager attention, another summation order,
-so its logits agree to 2e-4 (measured 3e-5) and its MLP neurons to 1e-4; an SAE's reconstruction through
+Tolerances: `transformers` and TransformerLens's bridge run the course's float32 operations with attention summed
+in another order (an explicit mask; eager attention), so their logits agree to 2e-4 (measured up to 6e-5 on
+logits of size 20) and the MLP neurons to 1e-4; an SAE's reconstruction through
 SAELens agrees to 1e-5 (measured 5e-7) and the spliced loss to 1e-3 nats/char.
 """
 
@@ -66,7 +66,7 @@ def test_the_model_opens_in_transformers_with_the_course_logits_and_characters(m
     tok = transformers.AutoTokenizer.from_pretrained(model_dir)
     windows = ids[:-1].reshape(8, 128)
     with torch.no_grad():
-        assert (hf(windows).logits - course(windows)).abs().max() < 1e-5
+        assert (hf(windows).logits - course(windows)).abs().max() < 2e-4
     assert tok(TEXT)["input_ids"] == lm.encode(TEXT).tolist()  # newline and indentation kept, é → UNKNOWN
     assert tok.decode(lm.encode(TEXT)) == lm.decode(lm.encode(TEXT))
 

@@ -163,7 +163,7 @@ def evaluate_run(run: FieldRun, batch_prompts: int = 8) -> dict[str, float]:
                                       device=str(run.sae.device))
     config = EvalConfig(batch_size_prompts=batch_prompts, n_eval_reconstruction_batches=n // batch_prompts,
                         n_eval_sparsity_variance_batches=n // batch_prompts, compute_kl=True, compute_ce_loss=True,
-                        compute_featurewise_density_statistics=False, compute_featurewise_weight_based_metrics=False)
+                        compute_l2_norms=True, compute_sparsity_metrics=True, compute_variance_metrics=True)
     metrics, _ = run_evals(run.sae, store, run.bridge, ActivationScaler(), config, exclude_special_tokens=False)
     flat = {}
     for group in metrics.values():
