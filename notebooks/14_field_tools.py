@@ -53,9 +53,9 @@ if FIELD_MODEL != "gpt2-small":
     os.environ["HF_HUB_OFFLINE"] = "1"  # read when transformers is imported: nothing below may download
 import json
 import resource
-from importlib import metadata
 import tempfile
 import time
+from importlib import metadata
 from pathlib import Path
 
 import torch
@@ -68,13 +68,13 @@ if missing:
     raise ImportError(export.missing_field_message(missing))
 
 start = time.perf_counter()
-import sae_lens
 import transformers
 from sae_lens import SAE
 from transformer_lens.model_bridge import TransformerBridge
 
 from sae_lib.lm import field
 
+transformers.utils.logging.disable_progress_bar()  # no "Loading weights" bars: their speeds differ on every run
 versions = {name: metadata.version(name) for name in ("transformers", "transformer-lens", "sae-lens")}
 import_seconds = time.perf_counter() - start
 print(f"{versions}: imported in {import_seconds:.1f} s; "

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -147,16 +148,23 @@ def spliced_loss(run: FieldRun, replace: Any = None) -> float:
 
 
 def evaluate_run(run: FieldRun, batch_prompts: int = 8) -> dict[str, float]:
-    """SAELens's `run_evals` on the run's windows (every window once) and the spliced loss by hand, timed."""
+    """SAELens's `run_evals` on the run's windows (each window once): CE-loss and KL scores, L0, variance; timed."""
     import datasets
-    from sae_lens import ActivationsStore, run_evals
-    from sae_lens.evals import EvalConfig
-    from sae_lens.training.activation_scaler import ActivationScaler
     start = time.perf_counter()
     n = len(run.tokens) // batch_prompts * batch_prompts
     if n < batch_prompts:
         raise ValueError(f"need at least batch_prompts={batch_prompts} windows, got {len(run.tokens)}")
     dataset = datasets.Dataset.from_dict({"input_ids": run.tokens[:n].tolist()})
+    with warnings.catch_warnings():  # SAELens warns that a small eval set is re-used, and about a tensor copy
+        warnings.simplefilter("ignore", UserWarning)
+        return _run_evals(run, dataset, n, batch_prompts, start)
+
+
+def _run_evals(run: FieldRun, dataset: Any, n: int, batch_prompts: int, start: float) -> dict[str, float]:
+    """`run_evals` on `dataset` (n windows) as one flat dict of numbers, with the seconds since `start`."""
+    from sae_lens import ActivationsStore, run_evals
+    from sae_lens.evals import EvalConfig
+    from sae_lens.training.activation_scaler import ActivationScaler
     store = ActivationsStore.from_sae(run.bridge, run.sae, dataset=dataset, context_size=run.tokens.shape[1],
                                       streaming=False, store_batch_size_prompts=batch_prompts, n_batches_in_buffer=1,
                                       train_batch_size_tokens=batch_prompts * run.tokens.shape[1],
