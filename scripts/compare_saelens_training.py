@@ -76,7 +76,7 @@ def train_saelens(model_dir: Path, train_ids: torch.Tensor, steps: int, seed: in
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=1000, help="Adam steps of 256 activations each (default 1000)")
+    parser.add_argument("--steps", type=int, default=400, help="Adam steps of 256 activations each (default 400)")
     parser.add_argument("--train-chars", type=int, default=200_000)
     parser.add_argument("--held-out-chars", type=int, default=100_000)
     parser.add_argument("--out", type=Path, default=ROOT / "sae_lib" / "assets")

@@ -137,8 +137,8 @@ def open_run(kind: str, text: str, n_windows: int = 32, device: str | None = Non
 
 @torch.no_grad()
 def spliced_loss(run: FieldRun, replace: Any = None) -> float:
-    """Mean next-token loss with the hook's activations passed through `replace` (default: the SAE; None for clean
-    use `replace=False`), by a plain TransformerLens hook on the bridge."""
+    """Mean next-token loss on the run's windows with the hook's activations replaced by `replace(acts)` (default:
+    the SAE's reconstruction; `False`: the clean model), through a plain TransformerLens hook."""
     tokens = run.tokens.to(run.sae.device)
     if replace is False:
         return run.bridge(tokens, return_type="loss").item()
