@@ -143,3 +143,16 @@ def test_transformerlens_and_saelens_reproduce_neurons_reconstructions_and_splic
         logits = course(ids[None, :128], edit_neurons=edit)
         expected = torch.nn.functional.cross_entropy(logits[0, :-1], ids[1:128]).item()
     assert abs(spliced - expected) < 1e-3
+
+
+@pytest.mark.slow
+@needs_field
+def test_the_gpt2_path_runs_offline_on_a_random_gpt2_built_from_a_config():
+    from sae_lib.lm import field
+    run = field.open_run("gpt2-random", lm.load_corpus().held_out_text[:16 * 128 + 1], n_windows=16)
+    metrics = field.evaluate_run(run)
+    assert run.kind == "gpt2-random" and "random" in run.description and run.tokens.shape == (16, 128)
+    assert all(torch.isfinite(torch.tensor(v)) for v in metrics.values()) and metrics["l0"] <= run.sae.cfg.k
+    assert abs(metrics["ce_loss_without_sae"] - field.spliced_loss(run, False)) < 1e-4
+    with pytest.raises(ValueError, match="kind must be one of"):
+        field.open_run("gpt3", "x")
