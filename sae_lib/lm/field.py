@@ -30,7 +30,8 @@ KINDS = ("course", "gpt2-small", "gpt2-random")
 #: 32,768 latents at layer 8 (the download: GPT-2 small 0.5 GB, this SAE about 0.2 GB).
 GPT2_RELEASE = ("gpt2-small-mlp-out-v5-32k", "blocks.8.hook_mlp_out")
 #: The offline stand-in: GPT-2's architecture at a size a CPU runs in a second, and an SAE at the same hook.
-_RANDOM_GPT2 = dict(n_layer=2, n_embd=64, n_head=4, n_positions=128, activation_function="gelu_new")
+_RANDOM_GPT2 = dict(n_layer=2, n_embd=64, n_head=4, n_positions=128, activation_function="gelu_new",
+                    resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0, bos_token_id=None, eos_token_id=None)
 _RANDOM_HOOK = "blocks.1.hook_mlp_out"
 
 
@@ -58,7 +59,9 @@ def token_windows(ids: Tensor, context: int, n_windows: int) -> Tensor:
 def _boot(hf_model: Any, tokenizer: Any, name: str, device: str) -> Any:
     """A TransformerLens bridge around an already built Hugging Face model (no download, no name lookup)."""
     from transformer_lens.model_bridge import TransformerBridge
-    return TransformerBridge.boot_transformers(name, hf_model=hf_model.to(device), tokenizer=tokenizer, device=device)
+    # a model built from a config starts in training mode, with dropout on: evaluate it in eval mode
+    return TransformerBridge.boot_transformers(name, hf_model=hf_model.to(device).eval(), tokenizer=tokenizer,
+                                               device=device)
 
 
 def _open_course(text_ids: Tensor, n_windows: int, device: str, sae_name: str) -> FieldRun:
