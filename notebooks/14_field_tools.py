@@ -352,14 +352,16 @@ by_library = {lib: [r for r in training["rows"] if r["library"] == lib] for lib 
 
 # %% cellView="form" jupyter={"source_hidden": true} tags=["evidence"]
 # Evidence: on every seed, the course's recipe recovers more of the loss than SAELens's defaults on this budget,
-# with no more dead latents; both keep exactly k latents per position.
+# with no dead latents where SAELens's has more than a tenth; both keep exactly k latents per position.
 for a, b in zip(by_library["sae_lib"], by_library["sae_lens"]):
     assert a["seed"] == b["seed"] and a["loss_recovered"] > b["loss_recovered"]
-    assert a["dead_fraction"] <= b["dead_fraction"]
+    assert a["dead_fraction"] == 0 < 0.1 < b["dead_fraction"]
 assert all(r["l0"] == training["k"] for r in training["rows"])
 
 # %% [markdown]
-# On this short budget the course's recipe is ahead on every seed. Both start the encoder as the decoder's
+# On this short budget the course's recipe is ahead on every seed, and SAELens's run leaves many latents
+# dead where the course's leaves none (the table's dead-latent column). (The seconds were measured on a
+# machine shared with other jobs: read them as rough.) Both start the encoder as the decoder's
 # transpose; they differ in ways chapter 9 taught you to look for: the course starts the decoder bias at the
 # neurons' mean (SAELens at zero), keeps every decoder column at unit norm (SAELens starts them at norm 0.1
 # and divides the activations by the norms instead) and weights its AuxK loss by 1/32 (SAELens by 1).
