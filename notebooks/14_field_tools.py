@@ -41,8 +41,9 @@ if "google.colab" in sys.modules:
 # **SAELens** (training, loading and evaluating SAEs, with thousands of pretrained ones) and **Neuronpedia**
 # (their dashboards, on the web). Everything in chapters 10–11 has a counterpart there. This notebook
 # checks that the counterparts measure the same thing, to a stated tolerance, so that what you learnt here
-# carries over. It needs the `[field]` extra (`pip install -e ".[field]"`, about 1 GB); its cells take
-# about 30 s on a quiet 2-core machine, most of it importing SAELens (measured below).
+# carries over. It needs the `[field]` extra (`pip install -e ".[field]"`, about 1 GB). Its budget is 30 s
+# of cells on a quiet 2-core machine, imports included, twice the other chapters': importing SAELens,
+# TransformerLens and `transformers` takes seconds by itself (the first code cell prints how long here).
 
 # %%
 import os
