@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet $(TORCH)
-	$(BIN)/python -m pip install --quiet -e ".[course,book,test]"
+	$(BIN)/python -m pip install --quiet -e ".[course,book,test,field]"
 	touch $@
 
 install: $(STAMP)

@@ -1,12 +1,14 @@
-"""Command line: `python -m sae_lib train …`, `python -m sae_lib infer …` and `python -m sae_lib grade …`.
+"""Command line: `python -m sae_lib train …`, `infer …`, `grade …` and `export …`.
 
 `train` has two flavours. Without --data-path it trains on MNIST. With --data-path recordings.npy
 ([neurons, time, presentations]) it learns an over-complete dictionary with an L1 penalty, keeps the
 model with the best validation loss as OUTPUT_DIR/checkpoints/best_model.pt, and writes the config
 used and a loss plot. `infer` applies a saved neural-data model to recordings and writes codes,
-reconstruction errors and figures. Expected failures print one line on stderr and exit with status 1
-(2 for bad flags); a failed or diverging run never replaces a checkpoint. `grade` runs student notebooks and
-writes one CSV row per checker call (sae_lib.grading, imported only when asked for).
+reconstruction errors and figures. `export model DIR` writes the course's language model as a Hugging Face
+GPT-2 folder and `export sae NAME_OR_PATH DIR` a shipped or saved SAE as a SAELens folder (the `[field]`
+extra; chapter 14 opens both in TransformerLens and SAELens). `grade` runs student notebooks and writes one CSV
+row per checker call (sae_lib.grading, imported only when asked for). Expected failures print one line on stderr
+and exit with status 1 (2 for bad flags); a failed or diverging run never replaces a checkpoint.
 """
 
 from __future__ import annotations
@@ -75,7 +77,7 @@ def _widths(text: str) -> list[int]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The `train` and `infer` subcommands with every flag documented."""
+    """The `train`, `infer` and `export` subcommands with every flag documented."""
     parser = _OneLineParser(prog="python -m sae_lib", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
     positive_int, positive = _checked(int, 1), _checked(float, 0, low_open=True)
@@ -122,6 +124,18 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--csv", type=Path, required=True, help="where to write the grades (student_file, exercise, "
                                                            "passed, score, message)")
     g.add_argument("--timeout", type=positive_int, default=600, help="seconds one cell may take (default 600)")
+    e = commands.add_parser("export", help="write the course's model or an SAE in the field's formats "
+                                           "(needs the [field] extra)")
+    what = e.add_subparsers(dest="what", required=True, parser_class=_OneLineParser)
+    m = what.add_parser("model", help="the course's language model as a Hugging Face GPT-2 folder")
+    m.add_argument("out", type=Path, metavar="DIR", help="the folder to write (replaced if it exists)")
+    m.add_argument("--model-path", type=Path, help="a CharTransformer saved by scripts/train_language_model.py "
+                                                   "(default: the shipped one)")
+    sa = what.add_parser("sae", help="an SAE as a SAELens folder (cfg.json + sae_weights.safetensors)")
+    sa.add_argument("sae", metavar="NAME_OR_PATH", help="a shipped SAE's name (lm_sae_topk_auxk.pt) or a checkpoint")
+    sa.add_argument("out", type=Path, metavar="DIR", help="the folder to write (replaced if it exists)")
+    sa.add_argument("--hook-name", default="blocks.0.mlp.hook_post",
+                   help="where the SAE reads, as TransformerLens names it (default blocks.0.mlp.hook_post)")
     return parser
 
 
@@ -237,6 +251,17 @@ def _infer(args: argparse.Namespace) -> None:
           f"results in {out}")
 
 
+def _export(args: argparse.Namespace) -> None:
+    """Write the model or an SAE in the field's formats; the language-model half is imported only here."""
+    from .lm import export  # lazily: the SAE half of the command line never loads sae_lib.lm
+    if args.what == "model":
+        from .lm.model import load_pretrained
+        model = load_pretrained(args.model_path)[0] if args.model_path else None
+        print(f"wrote a Hugging Face GPT-2 folder: {export.export_model(args.out, model)}")
+    else:
+        print(f"wrote a SAELens folder: {export.export_sae(args.sae, args.out, hook_name=args.hook_name)}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run a subcommand; expected failures become one line on stderr and exit status 1."""
     args = build_parser().parse_args(argv)
@@ -245,11 +270,13 @@ def main(argv: list[str] | None = None) -> int:
             _grade(args)
         elif args.command == "infer":
             _infer(args)
+        elif args.command == "export":
+            _export(args)
         elif args.data_path is not None:
             _train_recordings(args)
         else:
             _train_mnist(args)
-    except (OSError, ValueError, RuntimeError, FloatingPointError) as error:
+    except (OSError, ValueError, RuntimeError, FloatingPointError, ImportError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     return 0

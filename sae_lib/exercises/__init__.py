@@ -25,6 +25,7 @@ from . import (
                ch11_features_real,
                ch12_absorption,
                ch13_circuits,
+               ch14_field_tools,
 )
 from ._checking import PREDICTIONS, RESULTS, CheckResult, check_choice, check_prediction
 from .ch01_kl_divergence import *  # noqa: F403 (each chapter's __all__ is the list)
@@ -40,10 +41,11 @@ from .ch10_language_model import *  # noqa: F403
 from .ch11_features_real import *  # noqa: F403
 from .ch12_absorption import *  # noqa: F403
 from .ch13_circuits import *  # noqa: F403
+from .ch14_field_tools import *  # noqa: F403
 
 CHAPTERS = (ch01_kl_divergence, ch02_model, ch03_training, ch04_testing, ch05_latent_visualisation,
             ch06_dictionary_learning, ch07_edge_detectors, ch08_superposition, ch09_modern_architectures,
-            ch10_language_model, ch11_features_real, ch12_absorption, ch13_circuits)
+            ch10_language_model, ch11_features_real, ch12_absorption, ch13_circuits, ch14_field_tools)
 
 __all__ = ["CHAPTERS", "CheckResult", "PREDICTIONS", "RESULTS", "check_choice", "check_prediction",
            *(name for chapter in CHAPTERS for name in chapter.__all__)]
