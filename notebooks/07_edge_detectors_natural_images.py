@@ -12,7 +12,9 @@
 # ---
 
 # %% [markdown] tags=["launch-header"]
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/sae-course/sparse-autoencoders/blob/main/notebooks/07_edge_detectors_natural_images.ipynb) [![Launch Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/sae-course/sparse-autoencoders/main?urlpath=lab/tree/notebooks/07_edge_detectors_natural_images.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/sae-course/sparse-autoencoders/blob/v0.2.0/notebooks/07_edge_detectors_natural_images.ipynb) [![Launch Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/sae-course/sparse-autoencoders/v0.2.0?urlpath=lab/tree/notebooks/07_edge_detectors_natural_images.ipynb)
+#
+# Prose and figures © The sparse-autoencoder course contributors, [CC BY 4.0](https://creativecommons.org/licenses/by/4.0/); code [MIT](https://github.com/sae-course/sparse-autoencoders/blob/v0.2.0/LICENSE).
 
 # %% tags=["launch-header"]
 # Set-up for Google Colab (anywhere else this cell does nothing): install sae_lib from the course
@@ -21,7 +23,7 @@
 import sys
 
 if "google.colab" in sys.modules:
-    # %pip install -q --no-deps "sae_lib @ git+https://github.com/sae-course/sparse-autoencoders@main"
+    # %pip install -q --no-deps "sae_lib @ git+https://github.com/sae-course/sparse-autoencoders@v0.2.0"
     from sae_lib.widgets import enable_colab_widgets
 
     enable_colab_widgets()  # Colab's custom widget manager, so the sliders show

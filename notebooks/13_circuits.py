@@ -14,7 +14,9 @@
 # ---
 
 # %% [markdown] tags=["launch-header"]
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/sae-course/sparse-autoencoders/blob/main/notebooks/13_circuits.ipynb) [![Launch Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/sae-course/sparse-autoencoders/main?urlpath=lab/tree/notebooks/13_circuits.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/sae-course/sparse-autoencoders/blob/v0.2.0/notebooks/13_circuits.ipynb) [![Launch Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/sae-course/sparse-autoencoders/v0.2.0?urlpath=lab/tree/notebooks/13_circuits.ipynb)
+#
+# Prose and figures © The sparse-autoencoder course contributors, [CC BY 4.0](https://creativecommons.org/licenses/by/4.0/); code [MIT](https://github.com/sae-course/sparse-autoencoders/blob/v0.2.0/LICENSE).
 
 # %% tags=["launch-header"]
 # Set-up for Google Colab (anywhere else this cell does nothing): install sae_lib from the course
@@ -23,11 +25,10 @@
 import sys
 
 if "google.colab" in sys.modules:
-    # %pip install -q --no-deps "sae_lib @ git+https://github.com/sae-course/sparse-autoencoders@main"
+    # %pip install -q --no-deps "sae_lib @ git+https://github.com/sae-course/sparse-autoencoders@v0.2.0"
     from sae_lib.widgets import enable_colab_widgets
 
     enable_colab_widgets()  # Colab's custom widget manager, so the sliders show
-
 
 # %% [markdown]
 # # 13 · From features to circuits
@@ -243,9 +244,7 @@ print(f"edges into the logit sum to {float(graph.adjacency[graph.logit_node].sum
       f"logit is {graph.logit_model:+.6f}")
 print(f"largest gap between a latent's incoming edges and its pre-activation in the model: "
       f"{float((into_latents - graph.latent_pre_model).abs().max()):.1e}")
-print("into the logit: characters {:+.2f}, latents {:+.2f}, error {:+.2f}, bias {:+.2f}".format(
-    float(graph.adjacency[-1, :graph.n_chars].sum()), float(graph.adjacency[-1, graph.n_chars:graph.error_node].sum()),
-    float(graph.adjacency[-1, graph.error_node]), float(graph.adjacency[-1, graph.bias_node])))
+print(f"into the logit: characters {float(graph.adjacency[-1, :graph.n_chars].sum()):+.2f}, latents {float(graph.adjacency[-1, graph.n_chars:graph.error_node].sum()):+.2f}, error {float(graph.adjacency[-1, graph.error_node]):+.2f}, bias {float(graph.adjacency[-1, graph.bias_node]):+.2f}")
 
 # %% cellView="form" jupyter={"source_hidden": true} tags=["evidence"]
 # Evidence: the graph is complete, here and on 10 more prompts; the opening quote is the far character that matters.
