@@ -39,6 +39,11 @@ WIDTHS = {256: "lm_sae_256.pt", 1024: "lm_sae_topk_auxk.pt", 4096: "lm_sae_4096.
 SURVIVES = 0.9
 
 
+def _unit(rows: torch.Tensor) -> torch.Tensor:
+    """Rows scaled to unit norm, so that products are cosines."""
+    return rows / rows.norm(dim=1, keepdim=True).clamp_min(1e-8)
+
+
 def main() -> None:
     torch.set_num_threads(1)
     start = time.perf_counter()
@@ -53,7 +58,8 @@ def main() -> None:
              for p in PAIRS}
     probes = {p: absorption.probe_direction(neurons, g) for p, (g, _) in masks.items()}
     small = checkpoint.load_asset(WIDTHS[256])
-    children = (small.dictionary @ checkpoint.load_asset(WIDTHS[4096]).dictionary.T > 0.5).sum(dim=1)
+    wide = checkpoint.load_asset(WIDTHS[4096])
+    children = (_unit(small.dictionary) @ _unit(wide.dictionary).T > 0.5).sum(dim=1)
     family_parent = int(children.argmax())  # chapter 11's family: the parent with most children at 4,096
 
     runs = [("TopK, chapter 10/11 (fully trained)", width, 0, name) for width, name in WIDTHS.items()]
@@ -64,7 +70,7 @@ def main() -> None:
         sae = checkpoint.load_asset(name)
         fidelity = lm.lm_fidelity(model, sae, ids, neurons=neurons, anchors=anchors)
         measured = [absorption.measure_absorption(sae, neurons, *masks[p], p, probe=probes[p]) for p in PAIRS]
-        cos = small.dictionary @ sae.dictionary.T
+        cos = (_unit(small.dictionary) @ _unit(sae.dictionary).T).detach()  # decoder rows need not be unit norm
         codes = dashboards.encode_text(model, sae, ids, neurons=neurons)
         specific = concepts.best_concepts(*codes.top(50), ids, labels.matrix[:len(neurons)]).share(0.9)
         rows.append(dict(arch=arch, width=width, seed=seed, file=name, fidelity=fidelity,
@@ -95,7 +101,7 @@ def main() -> None:
     lines += ["", "Means over seeds (1,024 latents, trained alike):", "",
               "| architecture | loss recovered | nMSE | absorbed | survive | specific |",
               "|---|---:|---:|---:|---:|---:|"]
-    for arch in {r["arch"] for r in rows if r["width"] == 1024 and "chapter 10" not in r["arch"]}:
+    for arch in dict.fromkeys(r["arch"] for r in rows if r["width"] == 1024 and "chapter 10" not in r["arch"]):
         group = [r for r in rows if r["arch"] == arch]
         lines.append(f"| {arch} | " + " | ".join(
             f"{statistics.mean(values):.3f}" for values in (
