@@ -217,12 +217,11 @@ plt.tight_layout()
 plt.show()
 
 # %% cellView="form" jupyter={"source_hidden": true} tags=["evidence"]
-# Evidence: the os story holds for latent 70's top contexts but for under a quarter of its firings, on two SAEs
+# Evidence: the os story holds for latent 70's top contexts but for a minority of its firings, on two SAEs
 by_sentence = {s.sentence: s for s in os_scores}
 assert by_sentence["the s of os"].precision < 0.25 <= by_sentence["an s"].precision
 os_tenths = torch.tensor(by_sentence["the s of os"].quantile_precision)
 assert os_tenths[-2:].mean() > 0.6 and os_tenths[:-2].max() < 0.25
-assert exercises.PREDICTIONS["the os latent's firings"][0] == "under a quarter"
 # the same reading on the SAE trained without AuxK (first 30,000 characters): its latent closest to latent 70
 sae_plain = checkpoint.load_asset("lm_sae_topk.pt")
 n_head = 30_000 // model.config.context * model.config.context
@@ -656,10 +655,10 @@ promoted, _ = dashboards.logit_effects(model, sae, os_latent, n=3)
 print("it promotes", ", ".join(f"{c!r} {v:+.2f}" for c, v in promoted))
 
 # %% cellView="form" jupyter={"source_hidden": true} tags=["evidence"]
-# Evidence: clamped, latent 70 makes the model write dots and never os; a dot is what it promotes most
+# Evidence: clamped, latent 70 makes the model write "." again and again and never os; "." is what it promotes most
 generated = steered[len(prompt):]
 assert generated.count(".") > 10 * max(1, plain[len(prompt):].count(".")) and generated.count("os") == 0
-assert promoted[0][0] == "." and exercises.PREDICTIONS["clamping the os latent"][0] == "dots"
+assert promoted[0][0] == "."
 
 # %% [markdown]
 # Clamped on, latent 70 makes the model write what follows `os` (a dot), over and over, and

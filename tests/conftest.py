@@ -76,7 +76,9 @@ def pytest_runtest_makereport(item, call):
     message = (f"{item.nodeid} took {cpu:.1f} s of CPU, over the fast tier's {FAST_TEST_LIMIT_S:g} s a test "
                "(FAST_TEST_LIMIT_S): make it smaller or mark it @pytest.mark.slow")
     load = os.getloadavg()[0] / (os.cpu_count() or 1)
-    if load <= FAST_TEST_MAX_LOAD:
+    # Judged only when the fast tier runs alone (`-m "not slow"`): in the whole suite (CI's `make test`) a fast
+    # test's time is reported, never a failure, so timing noise on a shared runner cannot fail a correct build.
+    if load <= FAST_TEST_MAX_LOAD and "not slow" in (item.config.getoption("markexpr") or ""):
         report.outcome = "failed"
         report.longrepr = message
     else:

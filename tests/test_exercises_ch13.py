@@ -5,6 +5,7 @@ from _checker_suite import checker_suite
 
 from sae_lib import exercises as ex
 from sae_lib import lm
+from sae_lib.exercises._checking import reveal
 from sae_lib.lm import attribution
 
 
@@ -89,5 +90,5 @@ def test_the_edge_checker_agrees_with_the_library_on_the_shipped_model():
 
 def test_prediction_questions_have_a_hint_for_every_wrong_option():
     for title in ("which characters close the string", "ablating a latent in a one-block model"):
-        correct, options, why, hints = ex.PREDICTIONS[title]
+        correct, options, why, hints = reveal(title)
         assert correct in options and set(hints) == set(options) - {correct}

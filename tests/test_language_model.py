@@ -68,7 +68,7 @@ def test_model_is_causal_and_its_cache_holds_every_hook_point():
     cache = {}
     logits = model(ids, cache=cache)
     assert logits.shape == (3, 12, 97)
-    assert sorted(cache) == sorted(f"{k}.{i}" for k in ("resid_pre", "resid_mid", "neurons", "resid_post")
+    assert sorted(cache) == sorted(f"{k}.{i}" for k in ("resid_pre", "resid_mid", "mlp_in", "neurons", "mlp_out", "resid_post")
                                    for i in (0, 1))
     assert cache["neurons.1"].shape == (3, 12, 32) and cache["resid_post.1"].shape == (3, 12, 16)
     changed = ids.clone()

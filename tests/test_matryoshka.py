@@ -54,6 +54,7 @@ def test_training_checks_the_last_prefix_is_the_whole_sae():
     assert TrainConfig(matryoshka_prefixes=[2, 8]).matryoshka_prefixes == (2, 8)
 
 
+@pytest.mark.slow  # a training run: over the fast tier's CPU limit
 def test_matryoshka_training_keeps_the_parents_latents_firing_where_topk_absorbs():
     tree = make_hierarchy()
     _, topk = toy_run(tree, 3, None, seed=0)  # the script's recipe (the shipped toy SAEs)

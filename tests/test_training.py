@@ -181,6 +181,7 @@ def test_weight_decay_alone_leaves_biases_untouched():
     assert torch.equal(model.encoder[0].bias, biases[0]) and torch.equal(model.decoder[0].bias, biases[1])
 
 
+@pytest.mark.slow  # a training run: over the fast tier's CPU limit
 def test_warm_start_trainer_gives_the_same_model_whatever_the_order(mnist):
     from sae_lib.training import WarmStartTrainer
 

@@ -49,6 +49,7 @@ def test_cache_holds_the_mlp_input_and_output_without_changing_the_logits():
     assert torch.allclose(cache["resid_post.0"], cache["resid_mid.0"] + cache["mlp_out.0"])
 
 
+@pytest.mark.slow  # a training run: over the fast tier's CPU limit
 def test_training_learns_a_linear_map_and_the_skip_carries_it():
     """On targets that are a linear function of the input, the skip variant fits far better at equal k."""
     g = torch.Generator().manual_seed(0)
