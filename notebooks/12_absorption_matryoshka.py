@@ -105,7 +105,7 @@ ax.bar(positions + 0.2, r.parent_fires_with_child, 0.4, color=COLOURS["TopK"], l
 ax.set_xticks(positions, [f"{tree.parent[c]}→{c}" for c in r.children])
 ax.set(xlabel="parent → child", ylabel="P(parent's latent fires)", ylim=(0, 1.05),
        title="TopK SAE: the parent's latent where a child is on")
-ax.legend(fontsize=9, loc="lower right")
+ax.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1))  # beside the bars, never over them
 plt.show()
 print(f"parent latents fire on {r.parent_fires_alone.mean():.0%} of inputs with the parent alone, on "
       f"{r.parent_fires_with_child.mean():.0%} where a child is on; {int(r.absorbed.sum())} of {len(r.children)} "
@@ -295,7 +295,7 @@ for offset, name in ((-0.2, "TopK"), (0.2, "Matryoshka")):
 ax.set_xticks(positions, [f"{tree.parent[c]}→{c}" for c in r.children])
 ax.set(xlabel="parent → child", ylabel="P(parent's latent fires | child on)", ylim=(0, 1.05),
        title="the parent's latent where a child is on")
-ax.legend(fontsize=9, loc="lower right")
+ax.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1))  # beside the bars, never over them
 plt.show()
 print(f"Matryoshka: parent latents fire on {m.parent_fires_with_child.mean():.0%} of inputs with a child, "
       f"{int(m.absorbed.sum())} of {len(m.children)} children absorbed; TopK: {r.parent_fires_with_child.mean():.0%}, "
