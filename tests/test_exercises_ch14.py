@@ -9,6 +9,7 @@ import torch
 from _checker_suite import checker_suite
 
 from sae_lib import exercises as ex
+from sae_lib.exercises._checking import reveal
 from sae_lib.lm.export import field_available
 
 pytestmark = [pytest.mark.slow,
@@ -87,7 +88,7 @@ def test_each_mistake_gets_its_own_hint(fn, hint, capsys):
 
 
 def test_the_hook_question_has_a_hint_for_every_wrong_option(capsys):
-    correct, options, _, hints = ex.PREDICTIONS["where the course's SAE reads in TransformerLens"]
+    correct, options, _, hints = reveal("where the course's SAE reads in TransformerLens")
     assert set(hints) == set(options) - {correct}
     ex.check_prediction("where the course's SAE reads in TransformerLens", "blocks.0.hook_mlp_out")
     assert "down-projection" not in capsys.readouterr().out  # the why is shown only on the right answer
