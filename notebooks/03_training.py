@@ -452,12 +452,12 @@ fig
 # %% [markdown]
 # ## Try it: ρ and β sliders
 #
-# The **sparsity explorer** retrains a one-layer model (784 → 128 → 784, fine-tuned for 128 steps from
-# an unpenalised one) in a fraction of a second for every slider move, and redraws its
+# The **sparsity explorer** retrains a one-layer model (784 → 128 → 784, fine-tuned for 125 steps of 32
+# digits from an unpenalised one) in a fraction of a second for every slider move, and redraws its
 # reconstructions, code histogram and mean activations; the readout compares it with the mean image
 # and with PCA. Open `sparsity_explorer.ipynb`, or run `widgets.SparsityExplorer(data)` in a cell
 # here (it takes a few seconds to train its starting model). Set β = 0: the code goes dense. Raise
-# β: ρ̂ snaps to ρ. Lower ρ to 0.005 and compare the readout with the mean image's: 128 steps is a short
+# β: ρ̂ snaps to ρ. Lower ρ to 0.005 and compare the readout with the mean image's: 125 steps is a short
 # fine-tune, so what you see there is how far a short run gets at that ρ, not the best that a code so
 # sparse could do.
 

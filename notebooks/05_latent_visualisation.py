@@ -543,7 +543,7 @@ for r in decay_rows:
 #
 # The sparsity explorer (notebook 03, or `sparsity_explorer.ipynb` on its own page) draws the
 # histogram and mean activations for any ρ and β. Try a tiny ρ such as 0.005: after the explorer's
-# short fine-tune every digit collapses to much the same blur: that is how far 128 steps get at that
+# short fine-tune every digit collapses to much the same blur: that is how far 125 steps get at that
 # ρ, not the best a code so sparse could do. Try β = 0: the code goes dense.
 #
 # ## Summary

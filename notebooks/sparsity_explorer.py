@@ -44,7 +44,7 @@ if "google.colab" in sys.modules:
 # of about 128 × 0.005 ≈ 0.6 per digit: in the explorer's quick fine-tune the reconstructions fall back
 # to the mean image, a limit of the fine-tune and not of ρ, as the last cell explains). The last cell
 # measures the first and the last. Each new setting fine-tunes a copy of one unpenalised model for
-# 128 steps, so it answers in a fraction of a second; the model trains on the CPU even where there
+# 125 steps of 32 digits (one pass over its 4,000 training digits), so it answers in a fraction of a second; the model trains on the CPU even where there
 # is a GPU, because at this size the transfer would cost more than it saves.
 
 # %%
@@ -67,15 +67,15 @@ assert m["variance_explained"] >= 0.6 and abs(m["mean_rho_hat"] - m["rho"]) <= 0
 # %% [markdown]
 # Two of the things to try, measured on this explorer (each is one more fine-tuning; the cell puts
 # the sliders back where they were): β = 0 gives a dense code, and ρ = 0.005, after the explorer's
-# 128 fine-tuning steps, leaves reconstructions no better than the mean image. Normalised MSE compares
+# 125 fine-tuning steps, leaves reconstructions no better than the mean image. Normalised MSE compares
 # with the mean image directly (1 is the mean image's score); variance explained stays a little above
 # 0 because it ignores a constant offset in the error (notebook 04 explains).
 #
-# That second result belongs to the quick fine-tune, not to ρ = 0.005. In 128 steps the penalty drags
+# That second result belongs to the quick fine-tune, not to ρ = 0.005. In 125 steps the penalty drags
 # every unit's mean activation from the unpenalised model's down to 0.005 before the decoder has
 # adapted to codes that quiet. A code that lights only a few units per digit can still name a
 # prototype for each digit and beat the mean image, and given time the same setting does: 1,000
-# fine-tuning steps instead of 128 take its normalised MSE below 0.8 (checked by
+# fine-tuning steps instead of 125 take its normalised MSE below 0.8 (checked by
 # `tests/test_sparsity_explorer.py`, not shown here: that run takes longer than this page should).
 
 # %%

@@ -175,8 +175,13 @@ def batches(x: Tensor, batch_size: int, shuffle: bool = True,
         raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
     order = torch.randperm(len(x), generator=generator) if shuffle else torch.arange(len(x))
     order = order.to(x.device)
-    for start in range(0, len(x), batch_size):
-        yield x[order[start : start + batch_size]]
+    # Gather many batches' rows at once, then slice: one gather of a small batch costs about as much as one of
+    # 64 (on the CPU a 32-row gather took a fifth of a small model's training step); the chunk bounds the copy.
+    chunk = batch_size * 64
+    for chunk_start in range(0, len(x), chunk):
+        rows = x[order[chunk_start : chunk_start + chunk]]
+        for start in range(0, len(rows), batch_size):
+            yield rows[start : start + batch_size]
 
 
 #: scikit-image's bundled photographs and textures (no download): a portrait, a cameraman on a lawn, a cat, a

@@ -539,17 +539,22 @@ class WarmStartTrainer:
     """Train many (ρ, β) settings of a one-layer sigmoid SAE in a fraction of a second each.
 
     For each latent size a base model is trained once without a penalty (`base_steps` Adam steps);
-    a setting deep-copies it and fine-tunes `steps` more steps with β·KL(ρ ‖ ρ̂). So a setting's
-    result depends only on the setting (and the seed), never on the order settings were asked for.
+    a setting deep-copies it and fine-tunes `steps` more steps of `batch_size` inputs with β·KL(ρ ‖ ρ̂).
+    So a setting's result depends only on the setting (and the seed), never on the order settings were
+    asked for. A step on this small model costs about the same at 32 inputs as at 128 (it is bound by
+    per-operation overhead, not arithmetic), so the default fine-tune is one pass of small batches:
+    125 steps of 32 over 4,000 digits follow ρ as closely as 128 steps of 128 did, in half the time.
     `threads` is the number of CPU threads used while fine-tuning, restored afterwards: on a small
     model and shared cores (Binder, a busy laptop) more threads mostly wait on each other, and one
     steady thread keeps every slider move well under a second.
     """
 
-    def __init__(self, train_x: Tensor, steps: int = 128, base_steps: int = 1000, lr: float = 1e-2,
-                 seed: int = 0, device: str | torch.device = "cpu", threads: int | None = 1) -> None:
+    def __init__(self, train_x: Tensor, steps: int = 125, base_steps: int = 1000, lr: float = 1e-2,
+                 seed: int = 0, device: str | torch.device = "cpu", threads: int | None = 1,
+                 batch_size: int = 32) -> None:
         self.train_x = train_x.reshape(len(train_x), -1)
         self.steps, self.base_steps, self.lr, self.seed = steps, base_steps, lr, seed
+        self.batch_size = batch_size
         self.device, self.threads = device, threads
         self._bases: dict[int, SparseAutoencoder] = {}
 
@@ -568,7 +573,7 @@ class WarmStartTrainer:
     def train(self, rho: float, beta: float, latent_dim: int) -> SparseAutoencoder:
         """A copy of the base model fine-tuned with β·KL(ρ ‖ ρ̂) (β = 0: fine-tuned without a penalty)."""
         config = TrainConfig(penalty="kl" if beta > 0 else "none", rho=rho, beta=beta, steps=self.steps,
-                             lr=self.lr, seed=self.seed)
+                             lr=self.lr, seed=self.seed, batch_size=self.batch_size)
         model = copy.deepcopy(self.base(latent_dim))
         with _torch_threads(self.threads):
             fit(model, self.train_x, config=config, progress=False, device=self.device)

@@ -22,10 +22,10 @@ from .metrics import baselines, evaluate, reconstruct
 from .model import SparseAutoencoder
 from .penalties import check_rho, check_weight, kl_divergence
 from .plots import VERMILLION, SparsityFigure
-from .training import WarmStartTrainer
+from .training import WarmStartTrainer, _torch_threads
 
 __all__ = ["BETA_OPTIONS", "LATENT_OPTIONS", "RHO_OPTIONS", "Setting", "SparsityExplorer", "enable_colab_widgets",
-    "kl_curve_widget", "png_bytes"]
+    "kl_curve_widget", "png_bytes", "reference_fine_tune_seconds"]
 
 RHO_OPTIONS = (0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.2, 0.3, 0.5)
 #: From no visible effect (β ≤ 1e-4: the code stays dense) to a KL term that swamps reconstruction (β ≥ 1).
@@ -99,11 +99,11 @@ class SparsityExplorer:
     """
 
     def __init__(self, data: ImageData, rho: float = 0.1, beta: float = 0.03, latent_dim: int = 128,
-                 n_train: int = 4000, steps: int = 128, base_steps: int = 1000, lr: float = 1e-2, seed: int = 0,
-                 device: str | torch.device = "cpu") -> None:
+                 n_train: int = 4000, steps: int = 125, base_steps: int = 1000, lr: float = 1e-2, seed: int = 0,
+                 device: str | torch.device = "cpu", batch_size: int = 32) -> None:
         enable_colab_widgets()
         self.trainer = WarmStartTrainer(data.train_images[:n_train], steps=steps, base_steps=base_steps, lr=lr,
-                                        seed=seed, device=device)
+                                        seed=seed, device=device, batch_size=batch_size)
         self.test_x = data.test_images[:500].reshape(-1, data.test_images[0].numel())
         self.digits = data.test_images[:8]
         self.figure = SparsityFigure(n_digits=len(self.digits), max_units=max(LATENT_OPTIONS))
@@ -195,3 +195,24 @@ class SparsityExplorer:
         bundle = self.widget._repr_mimebundle_(include=include, exclude=exclude)
         bundle["image/png"] = base64.b64encode(self.current.png).decode()
         return bundle
+
+
+def reference_fine_tune_seconds(x: torch.Tensor, steps: int = 125, batch_size: int = 32) -> float:
+    """Seconds a plain PyTorch loop takes for one slider move's work (the yardstick of the explorer's speed target):
+    `steps` Adam steps on random batches of x through a 784 → 128 → 784 sigmoid autoencoder, on one thread."""
+    encoder, decoder = torch.nn.Linear(784, 128), torch.nn.Linear(128, 784)
+    optimizer = torch.optim.Adam([*encoder.parameters(), *decoder.parameters()], lr=1e-2, fused=True)
+    x = x.reshape(len(x), -1)
+    with _torch_threads(1):
+        start = time.perf_counter()
+        order = torch.randperm(len(x))
+        for step in range(steps):
+            xb = x[order[step * batch_size % len(x):][:batch_size]]  # a random batch, as any fine-tune draws
+            z = torch.sigmoid(encoder(xb))
+            rho_hat = z.mean(dim=0)
+            kl = (0.1 * torch.log(0.1 / rho_hat) + 0.9 * torch.log(0.9 / (1 - rho_hat))).sum()
+            loss = torch.nn.functional.mse_loss(torch.sigmoid(decoder(z)), xb) + 0.03 * kl
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        return time.perf_counter() - start

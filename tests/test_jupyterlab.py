@@ -5,8 +5,11 @@ directories, autosave off and no news or update checks) and one Chromium serve e
 turn. For each notebook the test runs JupyterLab's own `notebook:run-all-cells` command, waits for
 every cell to finish, and asserts that each code cell ran, that no cell has an error output and that
 no widget failed to display ("Error displaying widget"). In the sparsity explorer it then moves the β
-slider with the keyboard and times the key press to the new figure: it must be on screen within
-SAE_EXPLORER_LATENCY_S seconds (default 1).
+slider with the keyboard and times the key press to the new figure: the front end (key, comm message,
+PNG back to the page) may add at most SAE_EXPLORER_OVERHEAD_S seconds (default 0.5) to the retraining
+time the kernel reports in the readout. The retraining itself is a speed target measured as a ratio in
+one run, by tests/test_widgets.py (against a bare PyTorch loop) and benchmarks/explorer_latency.py:
+CI machines differ several-fold in speed, so a fixed number of seconds here would test the machine.
 
 On failure a screenshot, the notebook as the browser holds it (outputs and tracebacks included) and
 the server log are saved under test-artifacts/ (or $SAE_ARTIFACTS), and the message names them.
@@ -16,6 +19,7 @@ How Chromium is found and launched (and when this test skips) is in tests/_brows
 import contextlib
 import json
 import os
+import re
 import secrets
 import shutil
 import subprocess
@@ -38,10 +42,10 @@ EXPLORER = "sparsity_explorer.ipynb"
 NOTEBOOKS = sorted((p.name for p in (ROOT / "notebooks").glob("*.ipynb")), key=lambda name: (name != EXPLORER, name))
 # Per notebook: each trains for up to ~20 s of CPU on 2 quiet cores; a busy machine takes many times that.
 RUN_TIMEOUT_S = float(os.environ.get("SAE_NOTEBOOK_TIMEOUT_S", "240"))
-# Key press to new figure: one retraining (0.2-0.6 s on 2 quiet cores). The slider moves up to ATTEMPTS
-# times, each to a setting not trained yet, and passes on the first redraw within the limit, so one
-# burst of load elsewhere does not fail the test while an explorer slow every time still does.
-LATENCY_S = float(os.environ.get("SAE_EXPLORER_LATENCY_S", "1"))
+# Key press to new figure, less the kernel's own retraining time: what the front end adds. The slider moves
+# up to ATTEMPTS times, each to a setting not trained yet, and passes on the first redraw within the limit,
+# so one burst of load elsewhere does not fail the test while a front end slow every time still does.
+OVERHEAD_S = float(os.environ.get("SAE_EXPLORER_OVERHEAD_S", "0.5"))
 ATTEMPTS = 5
 ARTIFACTS = Path(os.environ.get("SAE_ARTIFACTS", ROOT / "test-artifacts"))
 # User settings JupyterLab reads from the (temporary) config dir: nothing fetched from the network,
@@ -224,13 +228,14 @@ def run_all(page, lab: Lab, name: str) -> list[dict]:
 
 
 def explorer_slider(page):
-    """The explorer's β slider (its first slider if none is labelled β) and its figure."""
+    """The explorer's β slider (its first slider if none is labelled β), its figure and its readout."""
     output = page.locator(".jp-OutputArea-output").filter(has=page.locator(".widget-slider"))
     output = output.filter(has=page.locator("img")).first
     sliders = output.locator(".widget-slider")
     beta = sliders.filter(has_text="β")
     slider = beta.first if beta.count() else sliders.first
     image = output.locator("img").first
+    report = output.locator(".widget-html").filter(has_text="test MSE").first
     # Times taken in the page: the last keydown, then the first change of the figure's src after it.
     image.evaluate("""img => {
         document.addEventListener('keydown', () => { window.__keydown = performance.now(); window.__redrawn = null; },
@@ -238,12 +243,12 @@ def explorer_slider(page):
         new MutationObserver(() => { window.__redrawn ??= performance.now(); })
             .observe(img, {attributes: true, attributeFilter: ['src']});
     }""")
-    return slider, image
+    return slider, image, report
 
 
-def redraw_latency(page, slider, image, key: str) -> float:
-    """Press `key` on the slider; seconds from the keydown to the figure's new src."""
-    readout, before = slider.locator(".widget-readout"), image.get_attribute("src")
+def redraw_latency(page, slider, image, report, key: str) -> tuple[float, float]:
+    """Press `key` on the slider; (seconds from the keydown to the figure's new src, the kernel's own seconds)."""
+    readout, before, reported = slider.locator(".widget-readout"), image.get_attribute("src"), report.inner_text()
     setting = readout.inner_text()
     handle = slider.locator(".noUi-handle")
     handle.focus()
@@ -251,19 +256,24 @@ def redraw_latency(page, slider, image, key: str) -> float:
     assert readout.inner_text() != setting, f"{key} did not move the slider from {setting}"
     wait_until(page, "() => window.__redrawn !== null", f"the figure to change after the move from {setting}", 60)
     assert image.get_attribute("src") != before
-    return page.evaluate("() => (window.__redrawn - window.__keydown) / 1000")
+    latency = page.evaluate("() => (window.__redrawn - window.__keydown) / 1000")
+    page.wait_for_function("([node, text]) => node.innerText !== text", arg=[report.element_handle(), reported])
+    kernel = re.search(r"\(([0-9.]+) s\)", report.inner_text())
+    assert kernel, f"no retraining time in the explorer's readout: {report.inner_text()!r}"
+    return latency, float(kernel.group(1))
 
 
-def explorer_latencies(page) -> list[float]:
-    """Move the explorer's slider one stop at a time, up to ATTEMPTS times, until a redraw is quick enough."""
-    slider, image = explorer_slider(page)
+def explorer_latencies(page) -> list[tuple[float, float]]:
+    """Move the explorer's slider one stop at a time, up to ATTEMPTS times, until the front end adds little:
+    (key press to new figure, the kernel's retraining) in seconds, per move."""
+    slider, image, report = explorer_slider(page)
     handle = slider.locator(".noUi-handle")
     stops_right = float(handle.get_attribute("aria-valuemax")) - float(handle.get_attribute("aria-valuenow"))
     key = "ArrowRight" if stops_right >= ATTEMPTS else "ArrowLeft"  # one way, so each stop is a new setting
-    latencies = []
-    while len(latencies) < ATTEMPTS and not (latencies and latencies[-1] <= LATENCY_S):
-        latencies.append(redraw_latency(page, slider, image, key))
-    return latencies
+    moves = []
+    while len(moves) < ATTEMPTS and not (moves and moves[-1][0] - moves[-1][1] <= OVERHEAD_S):
+        moves.append(redraw_latency(page, slider, image, report, key))
+    return moves
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
@@ -278,11 +288,11 @@ def test_notebook_runs_clean_in_jupyterlab(name, lab, browser):
             problems = problems_in(page, cells)
             assert not problems, "\n".join(problems)
             if name == EXPLORER:
-                latencies = explorer_latencies(page)
-                said = ", ".join(f"{t:.2f}" for t in latencies)
-                print(f"{name}: key press to new figure in {said} s")
-                assert min(latencies) <= LATENCY_S, f"the figure took {said} s to redraw after each slider move " \
-                                                    f"(limit {LATENCY_S:g} s)"
+                moves = explorer_latencies(page)
+                said = ", ".join(f"{latency:.2f} s ({kernel:.2f} s retraining)" for latency, kernel in moves)
+                print(f"{name}: key press to new figure in {said}")
+                assert min(latency - kernel for latency, kernel in moves) <= OVERHEAD_S, \
+                    f"the front end added more than {OVERHEAD_S:g} s to the retraining on every slider move: {said}"
     finally:
         with contextlib.suppress(Exception):
             shut_down_kernels(lab)

@@ -1,9 +1,17 @@
 """The sparsity explorer retrains with the chosen settings, redraws, and caches."""
 
+import statistics
+import time
+
 import ipywidgets as W
 import pytest
 
-from sae_lib.widgets import SparsityExplorer, kl_curve_widget
+from sae_lib.widgets import SparsityExplorer, kl_curve_widget, reference_fine_tune_seconds
+
+# The retraining budget of one slider move, as a ratio measured in one run (CI machines differ several-fold in
+# speed, so seconds would test the machine): at most this many times a bare PyTorch loop of 125 Adam steps of 32
+# digits on a 784 → 128 → 784 sigmoid autoencoder, the work a move needs, with one thread as the explorer uses.
+MOVE_VS_BARE_LOOP = 1.5
 
 
 @pytest.fixture(scope="module")
@@ -98,3 +106,19 @@ def test_kl_curve_widget_redraws_when_rho_moves():
     assert image.value != before and before[:4] == b"\x89PNG"
     with pytest.raises(ValueError, match="rho"):
         kl_curve_widget(1.0)
+
+
+@pytest.mark.slow  # a timing: several retrainings
+def test_a_slider_move_costs_about_a_bare_pytorch_fine_tune(default_explorer):
+    """Retraining, measuring and redrawing one new setting stays within MOVE_VS_BARE_LOOP of the bare loop."""
+    x = default_explorer.trainer.train_x
+    moves, bare = [], []
+    for rho in (0.02, 0.03, 0.2):  # interleaved, so a burst of load elsewhere hits both sides
+        bare.append(reference_fine_tune_seconds(x))
+        start = time.perf_counter()
+        default_explorer.set(rho=rho, beta=0.3)
+        moves.append(time.perf_counter() - start)
+    default_explorer.set(rho=0.1, beta=0.03)
+    ratio = statistics.median(moves) / statistics.median(bare)
+    assert ratio <= MOVE_VS_BARE_LOOP, f"a slider move took {ratio:.2f}x a bare PyTorch fine-tune " \
+                                       f"({statistics.median(moves):.2f} s against {statistics.median(bare):.2f} s)"
