@@ -1,6 +1,7 @@
 """Shared fixtures: small real MNIST data from the offline sample. The fast tier's rules live here too:
-notebook tests (nbval) and every test that runs a script from scripts/ count as slow, and a fast test that
-takes more than FAST_TEST_LIMIT_S seconds of CPU fails, so that `make test-fast` stays within a minute."""
+notebook tests (nbval), every test that runs a script from scripts/ and every test that starts a Python process
+count as slow, and a fast test that takes more than FAST_TEST_LIMIT_S seconds of CPU fails, so that
+`make test-fast` stays within about a minute."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ FAST_TEST_LIMIT_S = float(os.environ.get("FAST_TEST_LIMIT_S", "10"))
 FAST_TEST_MAX_LOAD = float(os.environ.get("FAST_TEST_MAX_LOAD", "1.0"))
 _over_limit: list[str] = []
 _SCRIPT = re.compile(r"""scripts/(\{|[\w.]+\.py)""")  # a path into scripts/, literal or formatted
+# A new Python process (sys.executable, or test_cli's run_cli helper): importing torch costs it 3-9 s of CPU.
+_PROCESS = re.compile(r"""sys\.executable|\brun_cli\(""")
 
 
 @pytest.fixture(scope="session")
@@ -31,22 +34,32 @@ def mnist():
     return load_offline_mnist()
 
 
+def _source(function: object) -> str:
+    """A test function's own source ('' when there is none to read: a builtin, a generated function)."""
+    try:
+        return inspect.getsource(function)
+    except (OSError, TypeError):
+        return ""
+
+
 def runs_a_script(function: object) -> bool:
     """Whether a test function's own source names a script under scripts/ (a smoke run: slow by rule)."""
-    try:
-        source = inspect.getsource(function)
-    except (OSError, TypeError):  # no source to read (a builtin, a generated function): not a smoke run
-        return False
-    return bool(_SCRIPT.search(source))
+    return bool(_SCRIPT.search(_source(function)))
+
+
+def starts_python(function: object) -> bool:
+    """Whether a test function's own source starts a Python process (its imports alone: slow by rule)."""
+    return bool(_PROCESS.search(_source(function)))
 
 
 def pytest_collection_modifyitems(items):
-    """Mark `slow` every notebook cell collected by nbval and every test that runs a script from scripts/:
-    `make test-fast` leaves them to `make test`."""
+    """Mark `slow` every notebook cell collected by nbval, every test that runs a script from scripts/ and every
+    test that starts a Python process: `make test-fast` leaves them to `make test`."""
     for item in items:
+        function = getattr(item, "function", None)
         if item.nodeid.endswith(".ipynb") or ".ipynb::" in item.nodeid:
             item.add_marker(pytest.mark.slow)
-        elif runs_a_script(getattr(item, "function", None)):
+        elif runs_a_script(function) or starts_python(function):
             item.add_marker(pytest.mark.slow)
 
 

@@ -87,15 +87,17 @@ def test_bad_input_is_one_line_without_traceback(args, message):
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_bad_arrays_fail_cleanly(tmp_path):
+def test_bad_arrays_fail_cleanly(tmp_path, capsys):
+    # in-process (a subprocess per case cost 12 s of CPU in torch imports); the test above runs the real process
     flat, nan = tmp_path / "flat.npy", tmp_path / "nan.npy"
     np.save(flat, np.zeros((3, 4)))
     bad = np.ones((4, 5, 6))
     bad[0, 0, 0] = np.inf
     np.save(nan, bad)
     for path, message in [(flat, "3-D array"), (nan, "NaN/inf")]:
-        result = run_cli("train", "--data-path", str(path))
-        assert result.returncode == 1 and message in result.stderr and "Traceback" not in result.stderr
+        code = main(["train", "--data-path", str(path), "--output-dir", str(tmp_path / "out")])
+        err = capsys.readouterr().err
+        assert code == 1 and message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
 
 
 def test_failed_run_keeps_the_existing_good_checkpoint(trained, recording, monkeypatch, capsys):

@@ -36,6 +36,17 @@ def test_a_smoke_run_of_a_script_is_slow_and_a_plain_test_is_not():
     assert not conftest.runs_a_script(_plain) and not conftest.runs_a_script(len)  # len: no source to read
 
 
+def test_a_test_that_starts_python_is_slow():
+    def through_the_interpreter():
+        subprocess.run([sys.executable, "-m", "sae_lib", "--help"])  # noqa: F821
+
+    def through_the_cli_helper():
+        run_cli("train", "--lr", "-1")  # noqa: F821
+
+    assert conftest.starts_python(through_the_interpreter) and conftest.starts_python(through_the_cli_helper)
+    assert not conftest.starts_python(_plain) and not conftest.starts_python(len)
+
+
 def test_every_training_script_has_a_smoke_run_and_each_is_in_the_slow_tier():
     """Each scripts/sweep_*.py and train_*.py is named by some test, and the tests that run scripts are slow."""
     every_test = "".join(path.read_text() for path in TESTS.glob("test_*.py"))

@@ -81,6 +81,7 @@ def test_auxk_loss_is_normalised_by_the_residual_variance():
     assert auxk_loss(model, x, pre, x_hat, dead, 4).item() == pytest.approx(1.0, rel=0.05)
 
 
+@pytest.mark.slow  # two seeds of three training runs each: 12 s of CPU a seed
 @pytest.mark.parametrize("seed", [0, 1])
 def test_auxk_revives_dead_latents_that_plain_topk_leaves_dead(seed):
     """A TopK SAE first trained hard enough (lr 1e-2, k = 2) that most of its latents die, then trained on from

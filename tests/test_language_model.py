@@ -102,6 +102,7 @@ def test_config_errors_name_the_value():
         lm.LMTrainConfig(lr=float("nan"))
 
 
+@pytest.mark.slow  # a training run / the whole held-out split: 5 s
 def test_training_lowers_the_loss_and_is_seeded():
     ids = lm.encode("def add(a, b):\n    return a + b\n\n" * 40)
     config = lm.LMTrainConfig(steps=60, batch_size=8, warmup=5, lr=1e-2)
@@ -120,6 +121,7 @@ def test_sample_is_seeded_and_continues_the_prompt(shipped):
         lm.sample(model, "", 5)
 
 
+@pytest.mark.slow  # the whole held-out split through the model: 12 s of CPU
 def test_shipped_model_reaches_the_held_out_loss_its_script_reported(shipped):
     model, meta, corpus = shipped
     assert lm.next_char_loss(model, corpus.held_out_ids) == pytest.approx(meta["held_out_loss"], abs=2e-3)
@@ -190,6 +192,7 @@ def test_neuron_activations_line_up_with_the_characters(reading):
     assert torch.allclose(neurons[128:256], cache["neurons.0"][0], atol=1e-5)
 
 
+@pytest.mark.slow  # a training run / the whole held-out split: 5 s
 def test_shipped_sae_recovers_most_of_the_loss(reading):
     model, sae, ids, neurons = reading
     row = lm.lm_fidelity(model, sae, ids, neurons=neurons)

@@ -49,6 +49,7 @@ def test_weighted_l1_closes_the_scaling_loophole():
     assert weighted_l1_penalty(z / 10, norms * 10).item() == pytest.approx(weighted_l1_penalty(z, norms).item(), rel=1e-5)
 
 
+@pytest.mark.slow  # training runs: 5-9 s
 def test_decoder_norm_weighted_l1_trains_sparser_codes_than_none():
     x = sparse_data()
     kwargs = dict(steps=300, lr=1e-2, progress=False, device="cpu")
@@ -76,6 +77,7 @@ def test_batchtopk_learns_a_threshold_that_keeps_about_k_at_eval():
     assert 1.0 < m["l0"] < 3.5 and m["normalized_mse"] < 0.2
 
 
+@pytest.mark.slow  # training runs: 5-9 s
 def test_jumprelu_l0_penalty_moves_the_thresholds_and_buys_sparsity():
     x = sparse_data()
     cfg = linear("jumprelu", init_threshold=0.1, bandwidth=0.1)
@@ -146,6 +148,7 @@ def test_resample_points_dead_latents_at_badly_reconstructed_inputs_and_resets_a
         resample_dead_latents(model, x, torch.zeros(5, dtype=torch.bool))
 
 
+@pytest.mark.slow  # training runs: 5-9 s
 def test_training_with_resampling_revives_latents_killed_at_the_start():
     x = sparse_data()
     torch.manual_seed(0)

@@ -57,6 +57,7 @@ def test_mmcs_known_cases():
         mmcs(atoms, torch.randn(3, 5))
 
 
+@pytest.mark.slow  # 1,500 training steps: 14 s of CPU
 def test_sae_recovers_a_small_dictionary():
     rec = synthetic_recording(n_neurons=32, n_atoms=48, n_time=40, n_presentations=100, active=3, seed=2)
     x = to_samples(rec.data)

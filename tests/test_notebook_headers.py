@@ -83,6 +83,7 @@ def test_setup_cell_on_colab_installs_sae_lib_alone_and_enables_widgets(monkeypa
     assert enabled == [True]
 
 
+@pytest.mark.slow  # rewrites a copy of every notebook: 4-6 s
 def test_changing_the_url_rewrites_every_file_once_and_keeps_outputs(tmp_path):
     root = copy_project(tmp_path)
     old, new = repository(), "https://github.com/someone-else/sae-fork"
@@ -111,6 +112,7 @@ def test_a_url_colab_cannot_open_is_refused(tmp_path, url):
         sync.main(["--root", str(root)])
 
 
+@pytest.mark.slow  # rewrites a copy of every notebook: 4-6 s
 def test_version_bump_moves_every_link_to_the_new_tag_and_only_limits_to_named_files(tmp_path):
     root = copy_project(tmp_path)
     version = root / "sae_lib" / "_version.py"

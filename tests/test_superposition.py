@@ -55,6 +55,7 @@ def test_bad_input_and_probabilities():
         train_toy_model(steps=0)
 
 
+@pytest.mark.slow  # trains toy models to convergence: 7-38 s
 def test_dense_features_get_two_orthogonal_directions_sparse_ones_a_pentagon():
     """The central result of Elhage et al.: 5 features in 2-D, dense → 2 kept, sparse → all 5 at 72°."""
     model = train_toy_model(5, 2, [1.0, 0.02], importance=0.8, steps=1000, batch_size=512, lr=3e-2)

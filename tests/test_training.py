@@ -8,6 +8,7 @@ from sae_lib.metrics import reconstruct
 from sae_lib.training import DEFAULT_STEPS, _param_groups
 
 
+@pytest.mark.slow  # training runs: 7-13 s
 def test_short_run_lowers_loss_and_moves_mean_activation_toward_rho(mnist):
     x = mnist.train_images[:1000]
     torch.manual_seed(0)
@@ -29,6 +30,7 @@ def test_same_seed_gives_identical_losses_and_other_seeds_differ(mnist):
     assert runs[0].train_total != runs[2].train_total
 
 
+@pytest.mark.slow  # training runs: 7-13 s
 def test_l1_and_none_penalties(mnist):
     x = mnist.train_images[:500]
     cfg = SAEConfig(hidden_dims=(), latent_dim=64, latent_activation="relu")

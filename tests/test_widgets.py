@@ -24,6 +24,7 @@ def default_explorer(mnist):
     return SparsityExplorer(mnist)
 
 
+@pytest.mark.slow  # the explorer at its default size: a 1,000-step base model, 20-60 s
 def test_default_setting_learns_and_meets_its_target(default_explorer):
     """The explorer's first picture must show a model that learned (issue 10's floor), not the mean digit."""
     m = default_explorer.metrics
@@ -32,6 +33,7 @@ def test_default_setting_learns_and_meets_its_target(default_explorer):
     assert "mean image" in default_explorer.readout.value and "PCA-128" in default_explorer.readout.value
 
 
+@pytest.mark.slow  # the explorer at its default size: a 1,000-step base model, 20-60 s
 def test_beta_range_runs_from_no_effect_to_a_swamped_reconstruction(default_explorer):
     none = default_explorer.set(beta=0.0).metrics
     tiny = default_explorer.set(beta=1e-4).metrics
@@ -41,6 +43,7 @@ def test_beta_range_runs_from_no_effect_to_a_swamped_reconstruction(default_expl
     assert huge["variance_explained"] < none["variance_explained"] - 0.2
 
 
+@pytest.mark.slow  # the explorer at its default size: a 1,000-step base model, 20-60 s
 def test_new_rho_retrains_and_mean_activation_follows(default_explorer):
     explorer = default_explorer
     before = explorer.trainings
