@@ -66,7 +66,7 @@ import torch
 from sae_lib import checkpoint, exercises, lm
 from sae_lib.lm import export
 
-missing = export.field_available()
+missing = export.missing_field_packages()
 if missing:
     raise ImportError(export.missing_field_message(missing))
 

@@ -10,10 +10,10 @@ from _checker_suite import checker_suite
 
 from sae_lib import exercises as ex
 from sae_lib.exercises._checking import reveal
-from sae_lib.lm.export import field_available
+from sae_lib.lm.export import missing_field_packages
 
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(bool(field_available()), reason=f"the [field] extra is missing: {field_available()}")]
+MISSING = missing_field_packages()
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(bool(MISSING), reason=f"the [field] extra is missing: {MISSING}")]
 
 _HOOKS = {"neurons": "mlp.hook_post", "resid_pre": "hook_resid_pre", "resid_mid": "hook_resid_mid",
           "resid_post": "hook_resid_post"}

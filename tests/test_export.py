@@ -18,7 +18,7 @@ from sae_lib.lm import export
 from sae_lib.model import SparseAutoencoder
 
 os.environ["HF_HUB_OFFLINE"] = "1"  # build everything from local files: a test that tried to download fails
-MISSING = export.field_available()
+MISSING = export.missing_field_packages()
 needs_field = pytest.mark.skipif(bool(MISSING), reason=f"the [field] extra is not installed ({MISSING})")
 TEXT = "def f(x):\n    return {'a': x}  # é\n"
 

@@ -38,8 +38,8 @@ _ASKED = [("neurons", 0), ("resid_mid", 1), ("neurons", 1), ("resid_post", 0), (
 
 def _missing() -> str | None:
     """The install sentence when the `[field]` extra is missing, else None."""
-    from ..lm.export import field_available, missing_field_message
-    missing = field_available()
+    from ..lm.export import missing_field_message, missing_field_packages
+    missing = missing_field_packages()
     return missing_field_message(missing) if missing else None
 
 

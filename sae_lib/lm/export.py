@@ -27,7 +27,7 @@ from .corpus import UNKNOWN, VOCAB
 from .model import PRETRAINED_FILE, CharTransformer, load_pretrained
 
 __all__ = ["DEFAULT_HOOK", "FIELD_HOOKS", "FIELD_PACKAGES", "MODEL_NAME", "export_model", "export_sae",
-           "field_available", "gpt2_config", "gpt2_state_dict", "load_saelens", "missing_field_message",
+           "gpt2_config", "gpt2_state_dict", "load_saelens", "missing_field_message", "missing_field_packages",
            "resolve_sae"]
 
 #: What the course calls a tensor of block L (`CharTransformer(..., cache=)`) → TransformerLens's hook name.
@@ -45,7 +45,7 @@ _TINY = 1e-30  # the threshold that stands for SAELens's θ ≤ 0 (sae_lib store
 _ARCHITECTURES = {"relu": "standard", "topk": "topk", "batchtopk": "jumprelu", "jumprelu": "jumprelu"}
 
 
-def field_available(packages: tuple[str, ...] = FIELD_PACKAGES) -> list[str]:
+def missing_field_packages(packages: tuple[str, ...] = FIELD_PACKAGES) -> list[str]:
     """The names in `packages` that cannot be imported (empty when the `[field]` extra is installed)."""
     from importlib.util import find_spec
     return [name for name in packages if find_spec(name) is None]
@@ -59,7 +59,7 @@ def missing_field_message(missing: list[str]) -> str:
 
 def _require(*packages: str) -> None:
     """Raise a one-line ImportError naming the `[field]` extra when any of `packages` is missing."""
-    missing = field_available(packages)
+    missing = missing_field_packages(packages)
     if missing:
         raise ImportError(missing_field_message(missing))
 
