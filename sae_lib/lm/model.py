@@ -29,6 +29,12 @@ __all__ = ["CharTransformer", "LMConfig", "LMTrainConfig", "PRETRAINED_FILE", "l
 PRETRAINED_FILE = "char_transformer.pt"
 
 
+def _positive_int(name: str, value: object) -> None:
+    """Raise a one-line ValueError unless `value` is a positive integer (a bool is not one)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+
+
 @dataclass(frozen=True)
 class LMConfig:
     """Shape of a CharTransformer (the default is the course's: 1 block, d_model 128, 4 heads, 512 neurons)."""
@@ -42,8 +48,7 @@ class LMConfig:
 
     def __post_init__(self) -> None:
         for name, value in asdict(self).items():
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+            _positive_int(name, value)
         if self.d_model % self.n_heads:
             raise ValueError(f"d_model={self.d_model} must be a multiple of n_heads={self.n_heads}")
 

@@ -41,19 +41,13 @@ from .concepts import ConceptLabels
 from .corpus import VOCAB, windows
 from .dashboards import LatentCodes
 from .explanations import Explanation, ExplanationScore, char_in, concept, ends_with, explain, score_latent
-from .model import CharTransformer
+from .model import CharTransformer, _positive_int
 
 __all__ = ["Transcoder", "TranscoderConfig", "TranscoderTrainConfig", "best_explanation", "candidate_explanations",
            "encode_text", "latent_logit_weights", "load_transcoder", "mlp_io", "mlp_replaced_loss",
            "save_transcoder", "train_transcoder", "transcoder_fidelity"]
 
 FORMAT = "sae_lib.transcoder"
-
-
-def _positive_int(name: str, value: object) -> None:
-    """Raise a one-line ValueError unless `value` is a positive integer."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
 
 
 @dataclass(frozen=True)
