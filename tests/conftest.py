@@ -8,6 +8,7 @@ from __future__ import annotations
 import inspect
 import os
 import re
+import time
 
 import pytest
 
@@ -22,7 +23,11 @@ FAST_TEST_LIMIT_S = float(os.environ.get("FAST_TEST_LIMIT_S", "10"))
 #: Above this load average (runnable processes per core) CPU times are inflated by contention too, so an over-long
 #: fast test is reported at the end instead of failed: the limit is judged on a machine quiet enough to measure.
 FAST_TEST_MAX_LOAD = float(os.environ.get("FAST_TEST_MAX_LOAD", "1.0"))
+#: The most seconds the whole fast tier may take (pytest's own count, collection included), judged like the per-test
+#: limit: only when `-m "not slow"` runs every test path, on a machine quiet enough to measure.
+FAST_TIER_LIMIT_S = float(os.environ.get("FAST_TIER_LIMIT_S", "60"))
 _over_limit: list[str] = []
+_session_start: list[float] = []
 _SCRIPT = re.compile(r"""scripts/(\{|[\w.]+\.py)""")  # a path into scripts/, literal or formatted
 # A new Python process (sys.executable, or test_cli's run_cli helper): importing torch costs it 3-9 s of CPU.
 _PROCESS = re.compile(r"""sys\.executable|\brun_cli\(""")
@@ -98,9 +103,36 @@ def pytest_runtest_makereport(item, call):
         _over_limit.append(f"{message} (not failed: load {load:.1f} a core, over FAST_TEST_MAX_LOAD)")
 
 
+def pytest_sessionstart(session):
+    _session_start.append(time.perf_counter())
+
+
+def _whole_fast_tier(config) -> bool:
+    """Whether this run is the fast tier alone, over every test path (not a chosen file or -k subset)."""
+    chosen = {str(arg).rstrip("/") for arg in config.args}
+    return ("not slow" in (config.getoption("markexpr") or "") and not config.getoption("keyword")
+            and chosen <= {*config.getini("testpaths"), str(config.rootpath)})
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Fail the fast tier as a whole when it took more than FAST_TIER_LIMIT_S on a quiet machine."""
+    if not _session_start or exitstatus != 0 or not _whole_fast_tier(session.config):
+        return
+    seconds = time.perf_counter() - _session_start[0]
+    load = os.getloadavg()[0] / (os.cpu_count() or 1)
+    if seconds > FAST_TIER_LIMIT_S:
+        message = (f"the fast tier took {seconds:.0f} s, over FAST_TIER_LIMIT_S = {FAST_TIER_LIMIT_S:g} s: move its "
+                   "slowest tests (--durations=20) to the slow tier or shrink them")
+        if load <= FAST_TEST_MAX_LOAD:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+            _over_limit.append(message)
+        else:
+            _over_limit.append(f"{message} (not failed: load {load:.1f} a core, over FAST_TEST_MAX_LOAD)")
+
+
 def pytest_terminal_summary(terminalreporter):
-    """List the fast tests that went over the CPU limit on a machine too busy to fail them."""
+    """List what went over the fast tier's limits (failed on a quiet machine, reported on a busy one)."""
     if _over_limit:
-        terminalreporter.section("fast tests over the CPU limit on a busy machine")
+        terminalreporter.section("fast tier over its time limits")
         for line in _over_limit:
             terminalreporter.write_line(line)

@@ -27,6 +27,7 @@ def staged(tmp_path_factory) -> Path:
     return out
 
 
+@pytest.mark.slow  # stages the whole book: 5 s
 def test_toc_is_the_landing_page_then_every_chapter_in_course_order_then_lecturers(staged):
     toc = yaml.safe_load((staged / "_toc.yml").read_text())
     assert toc["root"] == "intro"
@@ -35,6 +36,7 @@ def test_toc_is_the_landing_page_then_every_chapter_in_course_order_then_lecture
     assert {f"{Path(f).name}.ipynb" for f in files[:-1]} == {p.name for p in (ROOT / "notebooks").glob("*.ipynb")}
 
 
+@pytest.mark.slow  # stages the whole book: 5 s
 def test_config_builds_offline_from_committed_outputs(staged):
     config = yaml.safe_load((staged / "_config.yml").read_text())
     assert config["execute"]["execute_notebooks"] == "off"
@@ -44,6 +46,7 @@ def test_config_builds_offline_from_committed_outputs(staged):
     assert not config["launch_buttons"]["thebe"]
 
 
+@pytest.mark.slow  # stages the whole book: 5 s
 def test_landing_and_lecturers_pages_are_filled_in(staged):
     intro, lecturers = (staged / "intro.md").read_text(), (staged / "lecturers.md").read_text()
     assert "<!--" not in intro + lecturers and "REPOSITORY_URL" not in intro
@@ -53,6 +56,7 @@ def test_landing_and_lecturers_pages_are_filled_in(staged):
     assert "make student" in lecturers and "Students can" in lecturers
 
 
+@pytest.mark.slow  # stages the whole book: 5 s
 @pytest.mark.parametrize("name", COURSE_ORDER)
 def test_chapter_folds_solutions_and_needs_no_network(name, staged):
     source = nbformat.read(ROOT / "notebooks" / name, as_version=4)
@@ -77,6 +81,7 @@ def test_chapter_folds_solutions_and_needs_no_network(name, staged):
     assert [c.source for c in staged_nb.cells if c.get("id") != "book-explorer-note"] == unmarked
 
 
+@pytest.mark.slow  # stages the whole book: 5 s
 def test_expected_time_counts_exercises(staged):
     chapters = book.course()
     assert [c.name for c in chapters] == COURSE_ORDER
@@ -88,6 +93,7 @@ def test_expected_time_counts_exercises(staged):
 PATH_LIKE = re.compile(r"(^|/)[\w.-]+\.(png|jpe?g|svg|gif)$|^[0-9a-f]{16,}|^_build/|^\S+/\S+$", re.I)
 
 
+@pytest.mark.slow  # stages the whole book: 5 s
 @pytest.mark.parametrize("name", COURSE_ORDER)
 def test_every_figure_has_alt_text_that_says_what_it_shows(name, staged):
     """Without an alt, Sphinx writes the image's file path; the book gives every figure words instead."""
@@ -125,6 +131,7 @@ def test_expected_time_counts_code_and_figures():
     assert chapter.minutes >= lower.minutes + 5 * ((chapter.code_lines / book.CODE_LINES_PER_MINUTE) // 5)
 
 
+@pytest.mark.slow  # stages the whole book: 5 s
 def test_lecturers_page_has_schedule_grading_and_ta_notes(staged):
     page = (staged / "lecturers.md").read_text()
     weeks = re.findall(r"^\| (\d+) \| .* \| .* \|$", page, re.M)
@@ -136,6 +143,7 @@ def test_lecturers_page_has_schedule_grading_and_ta_notes(staged):
     assert "only the first term, the 'on' outcome" in page  # ch01's diagnosis, read from its checker
 
 
+@pytest.mark.slow  # stages the whole book: 5 s
 def test_launch_buttons_open_the_version_tag_and_footer_states_licences(staged):
     config = yaml.safe_load((staged / "_config.yml").read_text())
     assert config["repository"]["branch"] == "v" + book.release_ref(ROOT).removeprefix("v")

@@ -27,6 +27,7 @@ def trained(recording, tmp_path_factory):
     return out
 
 
+@pytest.mark.slow  # a training run through the CLI: 2-3 s
 def test_train_on_recordings_writes_best_model_config_and_plot(trained):
     assert (trained / "checkpoints" / "best_model.pt").is_file() and (trained / "loss.png").is_file()
     run = json.loads((trained / "config.json").read_text())
@@ -36,6 +37,7 @@ def test_train_on_recordings_writes_best_model_config_and_plot(trained):
     assert checkpoint.load(trained / "checkpoints" / "best_model.pt").config.unit_norm_decoder
 
 
+@pytest.mark.slow  # a training run through the CLI: 2-3 s
 def test_infer_writes_codes_errors_and_figures(trained, recording, tmp_path):
     out = tmp_path / "inference"
     assert main(["infer", "--data-path", str(recording), "--model-path", str(trained / "checkpoints" / "best_model.pt"),
@@ -47,6 +49,7 @@ def test_infer_writes_codes_errors_and_figures(trained, recording, tmp_path):
     assert all((out / f).is_file() for f in ["reconstructions.png", "code_heatmap.png", "top_atoms.png"])
 
 
+@pytest.mark.slow  # a training run through the CLI: 2-3 s
 def test_train_mnist_flavour_on_the_offline_sample(tmp_path):
     assert main(["train", "--epochs", "1", "--h-dims", "64,16", "--save-model", "--num-samples", "3",
                  "--output-dir", str(tmp_path), "--no-download-mnist"]) == 0
@@ -100,6 +103,7 @@ def test_bad_arrays_fail_cleanly(tmp_path, capsys):
         assert code == 1 and message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
 
 
+@pytest.mark.slow  # a training run through the CLI: 2-3 s
 def test_failed_run_keeps_the_existing_good_checkpoint(trained, recording, monkeypatch, capsys):
     good = (trained / "checkpoints" / "best_model.pt").read_bytes()
     real_fit = cli.fit
@@ -115,6 +119,7 @@ def test_failed_run_keeps_the_existing_good_checkpoint(trained, recording, monke
     assert (trained / "checkpoints" / "best_model.pt").read_bytes() == good
 
 
+@pytest.mark.slow  # a training run through the CLI: 2-3 s
 def test_infer_rejects_a_model_of_another_width(trained, tmp_path):
     other = tmp_path / "other.npy"
     np.save(other, np.ones((5, 3, 3), dtype=np.float32))

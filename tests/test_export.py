@@ -59,6 +59,7 @@ def _saes() -> dict[str, SparseAutoencoder]:
             "jumprelu": jumprelu.eval()}
 
 
+@pytest.mark.slow  # loads transformers and a GPT-2: 3 s
 @needs_field
 def test_the_model_opens_in_transformers_with_the_course_logits_and_characters(model_dir, course, ids):
     import transformers

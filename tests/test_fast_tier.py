@@ -96,7 +96,28 @@ def test_on_a_busy_machine_an_over_long_fast_test_is_reported_not_failed(pyteste
     """)
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-o", "addopts=")
     result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines(["*fast tests over the CPU limit on a busy machine*", "*test_long took * (not failed: *"])
+    result.stdout.fnmatch_lines(["*fast tier over its time limits*", "*test_long took * (not failed: *"])
+
+
+def test_a_fast_tier_over_its_total_limit_fails_though_each_test_is_quick(pytester, monkeypatch):
+    monkeypatch.setenv("FAST_TIER_LIMIT_S", "0.3")
+    monkeypatch.setenv("FAST_TEST_MAX_LOAD", "1000")  # judge it even on a busy machine
+    pytester.makeconftest((TESTS / "conftest.py").read_text())
+    pytester.makepyfile(test_wait="""
+        import time
+
+        def test_one():
+            time.sleep(0.2)
+
+        def test_two():
+            time.sleep(0.2)
+    """)
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-o", "addopts=", "-m", "not slow")
+    assert result.ret == 1
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["*the fast tier took * s, over FAST_TIER_LIMIT_S = 0.3 s*"])
+    chosen = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-o", "addopts=", "-m", "not slow", "-k", "one")
+    assert chosen.ret == 0  # a chosen subset is not the tier
 
 
 @pytest.fixture(autouse=True)
