@@ -24,7 +24,7 @@ test: $(STAMP)  ## everything: lint, library tests, notebooks under nbval, brows
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
-test-fast: $(STAMP)  ## the library and exercise tests only (pytest -m "not slow"), about a minute
+test-fast: $(STAMP)  ## the library and exercise tests only (pytest -m "not slow"), under a minute
 	$(BIN)/pytest -m "not slow"
 
 lint: $(STAMP)
