@@ -1,6 +1,5 @@
 """The sparsity explorer retrains with the chosen settings, redraws, and caches."""
 
-import statistics
 import time
 
 import ipywidgets as W
@@ -11,7 +10,8 @@ from sae_lib.widgets import SparsityExplorer, kl_curve_widget, reference_fine_tu
 # The retraining budget of one slider move, as a ratio measured in one run (CI machines differ several-fold in
 # speed, so seconds would test the machine): at most this many times a bare PyTorch loop of 125 Adam steps of 32
 # digits on a 784 → 128 → 784 sigmoid autoencoder, the work a move needs, with one thread as the explorer uses.
-MOVE_VS_BARE_LOOP = 1.5
+# Measured 1.2-1.4 on quiet and busy machines; the explorer's earlier fine-tune (128 steps of 128) took 2.3-2.4.
+MOVE_VS_BARE_LOOP = 1.8
 
 
 @pytest.fixture(scope="module")
@@ -116,12 +116,12 @@ def test_a_slider_move_costs_about_a_bare_pytorch_fine_tune(default_explorer):
     """Retraining, measuring and redrawing one new setting stays within MOVE_VS_BARE_LOOP of the bare loop."""
     x = default_explorer.trainer.train_x
     moves, bare = [], []
-    for rho in (0.02, 0.03, 0.2):  # interleaved, so a burst of load elsewhere hits both sides
+    for rho in (0.02, 0.03, 0.2, 0.3, 0.5):  # interleaved, so a burst of load elsewhere hits both sides
         bare.append(reference_fine_tune_seconds(x))
         start = time.perf_counter()
         default_explorer.set(rho=rho, beta=0.3)
         moves.append(time.perf_counter() - start)
     default_explorer.set(rho=0.1, beta=0.03)
-    ratio = statistics.median(moves) / statistics.median(bare)
+    ratio = min(moves) / min(bare)  # the fastest of each: noise only ever adds time
     assert ratio <= MOVE_VS_BARE_LOOP, f"a slider move took {ratio:.2f}x a bare PyTorch fine-tune " \
-                                       f"({statistics.median(moves):.2f} s against {statistics.median(bare):.2f} s)"
+                                       f"({min(moves):.2f} s against {min(bare):.2f} s at best)"
