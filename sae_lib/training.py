@@ -543,7 +543,7 @@ class WarmStartTrainer:
     So a setting's result depends only on the setting (and the seed), never on the order settings were
     asked for. A step on this small model costs about the same at 32 inputs as at 128 (it is bound by
     per-operation overhead, not arithmetic), so the default fine-tune is one pass of small batches:
-    125 steps of 32 over 4,000 digits follow ρ as closely as 128 steps of 128 did, in half the time.
+    125 steps of 32 over 4,000 digits follow ρ about as closely as 128 steps of 128 did, in half the time.
     `threads` is the number of CPU threads used while fine-tuning, restored afterwards: on a small
     model and shared cores (Binder, a busy laptop) more threads mostly wait on each other, and one
     steady thread keeps every slider move well under a second.
