@@ -45,8 +45,7 @@ def main() -> None:
         f"On this machine a bare PyTorch loop doing one move's training (125 Adam steps of 32 digits, one thread; "
         f"`widgets.reference_fine_tune_seconds`) takes {bare:.2f} s: a median move costs {median / bare:.2f}× that "
         f"(retraining, measuring and drawing; `tests/test_widgets.py` holds the fastest of five moves ≤ 1.8× the "
-        f"fastest loop, a ratio that does not depend on the machine; the explorer's earlier 128 steps of 128 measured "
-        f"2.4×).",
+        f"fastest loop, a ratio that does not depend on the machine).",
         "",
         f"ρ̂ follows ρ at β ≥ 0.1: worst relative error {worst[3]:.0%} (ρ = {worst[0]:g}, β = {worst[1]:g}, "
         f"ρ̂ = {worst[2]:.3f}) over {len(follow)} settings with ρ from 0.02 to 0.3 (target ≤ 25%).",
