@@ -1,5 +1,6 @@
 """The Matryoshka loss: nested prefixes each reconstruct, the sum is trained, and it stops absorption on a hierarchy."""
 
+import dataclasses
 import subprocess
 import sys
 from pathlib import Path
@@ -82,7 +83,26 @@ def test_the_training_script_runs_for_a_few_steps(tmp_path):
     sae = checkpoint.load(tmp_path / "lm_sae_matryoshka_s0.pt")
     meta = checkpoint.load_metadata(tmp_path / "lm_sae_matryoshka_s0.pt")
     assert sae.config.latent_dim == 1024 and meta["prefixes"] == [64, 256, 1024] and meta["steps_run"] >= 3
+    # All six are scored on the same characters: the fresh one from here, the rest from the shipped assets.
+    rows = {row["file"]: row for row in checkpoint.json.loads((tmp_path / "lm_matryoshka_fidelity.json").read_text())}
+    assert len(rows) == 6 and rows["lm_sae_matryoshka_s0.pt"]["loss_recovered"] == meta["fidelity"]["loss_recovered"]
+    assert {row["held_out_chars"] for row in rows.values()} == {3000}
     run = subprocess.run([sys.executable, str(script), "--toy", "--steps", "5", "--out", str(tmp_path)],
                          capture_output=True, text=True, timeout=900)
     assert run.returncode == 0, run.stderr
     assert len(checkpoint.json.loads((tmp_path / "hierarchy_absorption.json").read_text())) == 6
+
+
+def test_the_topk_comparison_reuses_chapter_10s_sae_only_where_the_recipe_is_the_same():
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import train_lm_saes
+    import train_matryoshka
+
+    # Seed 0's TopK SAE is not trained twice: chapter 10's file must be this comparison's recipe exactly.
+    _lm, config, train = train_lm_saes.SAES[train_matryoshka.TOPK_FILES[0]]
+    assert config == train_matryoshka.SAE_CONFIG and train.seed == 0
+    assert dataclasses.replace(train_matryoshka.SAES[train_matryoshka.TOPK_FILES[1]][1], seed=0) == train
+    assert train_matryoshka.CHARS == train_lm_saes.TRAIN_CHARS and train_matryoshka.STEPS == train.steps
+    matryoshka = train_matryoshka.SAES[train_matryoshka.MATRYOSHKA_FILES[0]]
+    assert matryoshka[0].latent_dim == config.latent_dim and matryoshka[0].k == config.k
+    assert all(checkpoint.asset_path(name).exists() for name in train_matryoshka.SAES)
