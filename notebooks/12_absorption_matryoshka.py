@@ -312,46 +312,85 @@ assert m.absorbed.sum() == 0 and m.parent_fires_with_child.mean() > 0.9
 # %% [markdown]
 # ### Matryoshka against TopK on the language model
 #
-# `scripts/train_matryoshka.py` trained six SAEs on block 0's neurons, alike but for the architecture: three
-# Matryoshka BatchTopK SAEs (prefixes 64, 256 and 1,024) and three TopK SAEs, 1,024 latents, L0 = 16, seeds 0, 1
-# and 2, on the same 76,800 characters for 300 steps (a short run: chapter 10's SAE trained 4,689). We read
-# their held-out fidelity from their metadata and measure the two pairs above on this notebook's text.
+# `scripts/train_matryoshka.py` trained three Matryoshka BatchTopK SAEs (prefixes 64, 256 and 1,024) on block 0's
+# neurons, and TopK SAEs alike but for the architecture: 1,024 latents, L0 = 16, seeds 0, 1 and 2, each on
+# chapter 10's schedule (4,689 steps on 400,000 characters; TopK's seed 0 *is* chapter 10's SAE). The script
+# scored their fidelity on the same 100,000 held-out characters; we read it, and measure the three pairs above on
+# this notebook's text.
 
 # %%
-ARCHS = {"TopK": "lm_sae_ch12_topk_s{}.pt", "Matryoshka": "lm_sae_matryoshka_s{}.pt"}
+ARCHS = {"TopK": [widths[1024], "lm_sae_ch12_topk_s1.pt", "lm_sae_ch12_topk_s2.pt"],
+         "Matryoshka": [f"lm_sae_matryoshka_s{seed}.pt" for seed in range(3)]}
+PREFIXES = checkpoint.load_metadata(checkpoint.asset_path(ARCHS["Matryoshka"][0]))["prefixes"]
+fidelity = {row["file"]: row for row in checkpoint.load_json_asset("lm_matryoshka_fidelity.json")}
 lm_runs = {}
-for name, pattern in ARCHS.items():
-    for seed in range(3):
-        sae = checkpoint.load_asset(pattern.format(seed))
-        fidelity = checkpoint.load_metadata(checkpoint.asset_path(pattern.format(seed)))["fidelity"]
-        lm_runs[name, seed] = dict(fidelity, pairs=[measure(sae, pair) for pair in PAIRS[:2]])
-        run = lm_runs[name, seed]
+for name, files in ARCHS.items():
+    for seed, file in enumerate(files):
+        if file == widths[1024]:  # measured above
+            pairs = [results[1024, pair] for pair in PAIRS]
+        else:
+            pairs = [measure(checkpoint.load_asset(file), pair) for pair in PAIRS]
+        run = lm_runs[name, seed] = dict(fidelity[file], pairs=pairs,
+                                         f1=sum(a.main_f1 for a in pairs) / len(pairs),
+                                         missed_rest=sum(a.false_negative_rest for a in pairs) / len(pairs))
         print(f"{name:>10} seed {seed}: L0 {run['l0']:.1f}, loss recovered {run['loss_recovered']:.3f}, nMSE "
-              f"{run['normalized_mse']:.3f}; " + "; ".join(
-                  f"{who}: main latent misses {a.false_negative_specific:.0%}, absorbed {a.absorption_rate:.0%}"
-                  for who, a in zip(("f of self", "d of def"), run["pairs"])))
+              f"{run['normalized_mse']:.3f}; main latents {[a.main_latent for a in pairs]}, mean F1 {run['f1']:.2f}, "
+              f"miss {run['missed_rest']:.0%} of the rest of their character; f of self: missed "
+              f"{pairs[0].false_negative_specific:.0%}, absorbed {pairs[0].absorption_rate:.0%}")
+
+# %%
+panels = {"loss recovered": lambda run: run["loss_recovered"], "normalised MSE": lambda run: run["normalized_mse"],
+          "main latent's F1\n(mean over the pairs)": lambda run: run["f1"],
+          "f of self absorbed": lambda run: run["pairs"][0].absorption_rate}
+fig, axes = plt.subplots(1, len(panels), figsize=(11, 2.8))
+for ax, (title, value) in zip(axes, panels.items()):
+    for x_pos, name in enumerate(ARCHS):
+        ax.scatter([x_pos] * 3, [value(lm_runs[name, seed]) for seed in range(3)], color=COLOURS[name], s=30)
+    ax.set_xticks(range(len(ARCHS)), list(ARCHS))
+    ax.set_xlim(-0.6, len(ARCHS) - 0.4)
+    ax.set_title(title, fontsize=10)
+fig.suptitle("TopK and Matryoshka SAEs on the language model, one dot per seed (1,024 latents, L0 ≈ 16)", fontsize=11)
+fig.tight_layout()
+plt.show()
+m_runs = [lm_runs["Matryoshka", seed] for seed in range(3)]
+t_runs = [lm_runs["TopK", seed] for seed in range(3)]
+in_prefix = [sum(a.main_latent < size for run in m_runs for a in run["pairs"]) for size in PREFIXES[:2]]
+print(f"loss recovered: TopK {min(r['loss_recovered'] for r in t_runs):.3f}–{max(r['loss_recovered'] for r in t_runs):.3f}"
+      f", Matryoshka {min(r['loss_recovered'] for r in m_runs):.3f}–{max(r['loss_recovered'] for r in m_runs):.3f}"
+      f" (at L0 {min(r['l0'] for r in m_runs):.1f}–{max(r['l0'] for r in m_runs):.1f} against 16.0)")
+print(f"main latent's F1: TopK {min(r['f1'] for r in t_runs):.2f}–{max(r['f1'] for r in t_runs):.2f}, Matryoshka "
+      f"{min(r['f1'] for r in m_runs):.2f}–{max(r['f1'] for r in m_runs):.2f}; the Matryoshka SAEs' "
+      f"{len(PAIRS) * 3} main latents: {in_prefix[0]} among the first {PREFIXES[0]}, {in_prefix[1]} among the first "
+      f"{PREFIXES[1]}")
 
 # %% [markdown]
-# Read it honestly. At matched L0, the Matryoshka SAEs recover less of the loss and reconstruct worse (higher
-# nMSE) on every seed: that is its price, paid by making the first 64 and 256 latents reconstruct alone. What it
-# should buy does not show at this training length. In both architectures the main `f` latent still misses
-# nearly every `f` of `self`, and in the short-trained TopK SAEs no latent along the `f` direction has taken it
-# over yet (absorption 0 % on every seed, against chapter 10's fully trained SAE above), so there is little
-# absorption for the nested loss to prevent; the Matryoshka SAEs' absorption rates are no lower on any seed
-# (on some, higher).
-# On the language model, then, we can show the cost but not the benefit; the synthetic hierarchy showed the
-# benefit where the truth is known.
+# Read it as a trade. **The cost**: at matched L0 (the Matryoshka SAEs' fixed evaluation threshold even keeps
+# slightly more latents per character) they recover less of the loss and reconstruct worse than every TopK SAE:
+# the first 64 and 256 latents must reconstruct alone, and that constrains the whole dictionary.
+# **What it buys**: their general latents are better general latents. The main latent of each character classifies
+# it better (higher F1 on every seed) and misses less of its character outside the sub-case, and the nested loss
+# has put them where it promised, at the front: every one of them sits in the first two prefixes (a TopK SAE's
+# latents have no order, so the same question has no answer there).
+# **What it does not buy**: the `f` of `self` is still absorbed on every Matryoshka seed. Another latent with a
+# component along the `f` direction fires there instead, as in two of the three TopK SAEs (in the third the `f`
+# latent misses it too, but no single latent takes its place). The nested loss guarantees that the
+# first prefix reconstructs `f`s on its own; it does not forbid a later latent from carrying part of the `f`
+# direction where `self` makes that cheaper. On this model and these pairs, the absorption rate is not what
+# improves. Why the synthetic tree is cured and the `f` of `self` is not, we have not measured; one difference
+# stands out: in the tree each child has one parent, while the `f` of `self` has two (the character `f` and the
+# token `self`).
 
 # %% cellView="form" jupyter={"source_hidden": true} tags=["evidence"]
-# Evidence: at matched L0, Matryoshka costs loss recovered and nMSE on every seed, and (300 steps) reduces neither
-# the f of self's misses nor the absorption rate of either pair on any seed.
-for seed in range(3):
-    t, m = lm_runs["TopK", seed], lm_runs["Matryoshka", seed]
-    assert abs(t["l0"] - m["l0"]) < 0.5
-    assert m["loss_recovered"] < t["loss_recovered"] - 0.02 and m["normalized_mse"] > t["normalized_mse"] + 0.005
-    assert min(t["pairs"][0].false_negative_specific, m["pairs"][0].false_negative_specific) > 0.9
-    assert t["pairs"][0].absorption_rate < 0.05
-    assert all(ma.absorption_rate >= ta.absorption_rate for ta, ma in zip(t["pairs"], m["pairs"]))
+# Evidence over three seeds per architecture: Matryoshka costs fidelity against every TopK seed, at an L0 no lower;
+# its main latents classify their character better and miss less of the rest of it, all in the first two
+# prefixes; and the f of self is still missed and absorbed on every Matryoshka seed.
+assert all(16 - 0.1 < m["l0"] < 18 and abs(t["l0"] - 16) < 0.1 for m, t in zip(m_runs, t_runs))
+assert max(m["loss_recovered"] for m in m_runs) < min(t["loss_recovered"] for t in t_runs)
+assert min(m["normalized_mse"] for m in m_runs) > max(t["normalized_mse"] for t in t_runs)
+assert min(m["f1"] for m in m_runs) > max(t["f1"] for t in t_runs)
+assert max(m["missed_rest"] for m in m_runs) < min(t["missed_rest"] for t in t_runs)
+assert in_prefix[1] == len(PAIRS) * 3 and in_prefix[0] >= len(PAIRS) * 3 / 2
+assert all(m["pairs"][0].false_negative_specific > 0.9 and m["pairs"][0].absorption_rate > 0.9 for m in m_runs)
 
 # %% [markdown]
 # ## Summary
@@ -365,7 +404,8 @@ for seed in range(3):
 #   and a latent aligned with the `f` direction fires instead; scored explanations back both names.
 # * A **Matryoshka SAE** makes its first latents reconstruct alone, so a general latent cannot hand its sub-cases
 #   away; on the synthetic hierarchy it absorbs nothing at the same L0, on every seed. On the language model
-#   (three short-trained seeds each, matched L0) it costs loss recovered and nMSE on every seed, and there was
-#   too little absorption in the TopK SAEs for it to prevent: the benefit is not shown there.
+#   (three seeds each, trained alike, matched L0) it costs loss recovered and nMSE against every TopK seed, and
+#   buys better general latents (each character's main latent classifies it better, and sits at the front), but
+#   the `f` of `self` is absorbed on every seed all the same: a cure on a clean tree is not a cure in a model.
 #   `python benchmarks/absorption.py` compares loss recovered, normalised MSE, absorption, splitting and
 #   specificity (README, *Absorption and the Matryoshka SAE*).
