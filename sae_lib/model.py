@@ -187,6 +187,23 @@ class BatchTopK(nn.Module):
                 self.initialized.fill_(True)
         return torch.zeros_like(flat).scatter(0, indices, values).reshape(pre.shape)
 
+    @torch.no_grad()
+    def match_l0_(self, pre: Tensor, l0: float) -> float:
+        """Set θ so that the eval code keeps `l0` latents per input on average on these pre-activations; return θ.
+
+        The running estimate comes from training batches and need not give L0 = k on another text: a comparison
+        at matched L0 sets θ on the text it compares on.
+        """
+        if not 0 < l0 <= pre.shape[1]:
+            raise ValueError(f"l0 must be in (0, {pre.shape[1]}] (the number of latents), got {l0!r}")
+        positive = pre[pre > 0]  # a far shorter list to rank than all of pre
+        kept = round(l0 * len(pre))
+        # θ is the (kept + 1)-th largest value, so that pre > θ keeps the `kept` largest
+        theta = positive.kthvalue(len(positive) - kept).values if kept < len(positive) else pre.new_zeros(())
+        self.threshold.copy_(theta)
+        self.initialized.fill_(True)
+        return float(theta)
+
     def extra_repr(self) -> str:
         return f"k={self.k}"
 

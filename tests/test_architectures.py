@@ -53,6 +53,19 @@ def test_batchtopk_eval_does_not_change_the_threshold():
     assert layer.threshold == before
 
 
+def test_batchtopk_threshold_can_be_set_to_keep_a_given_l0_on_a_text():
+    layer = BatchTopK(2)
+    pre = torch.tensor([[5.0, 4.0, 3.0, -1.0], [0.5, 0.1, 0.2, 0.3]])
+    assert layer.match_l0_(pre, 1.5) == 0.5  # keep the 3 largest: 5, 4, 3; θ is the 4th
+    assert ((layer.eval()(pre) > 0).sum(dim=1).float().mean()) == 1.5
+    layer.match_l0_(torch.randn(1000, 50), 7)
+    assert (layer(torch.randn(1000, 50)) > 0).sum(dim=1).float().mean() == pytest.approx(7, rel=0.1)
+    assert layer.match_l0_(pre, 4) == 0  # more than the positives: keep every positive one
+    for bad in (0, -1, 5):
+        with pytest.raises(ValueError, match=f"l0 must be in .0, 4.*got {bad}"):
+            layer.match_l0_(pre, bad)
+
+
 def test_jumprelu_forward_and_hand_computed_pseudo_derivatives():
     pre = torch.tensor([[0.5, 1.02, 2.0], [0.98, 0.3, 1.5]], requires_grad=True)
     threshold = torch.ones(3, requires_grad=True)
