@@ -2,7 +2,9 @@
 
 Reads the shipped SAEs (no training): chapter 10/11's TopK SAEs at 256, 1,024 and 4,096 latents (one seed
 each), and `scripts/train_matryoshka.py`'s TopK and Matryoshka SAEs (1,024 latents, L0 = 16, seeds 0, 1, 2,
-trained alike). For each, on the first HELD_OUT_CHARS held-out characters:
+trained alike; the Matryoshka SAEs also with their eval threshold set to keep exactly MATCHED_L0 latents per
+character on the text, since the one estimated in training keeps more). For each, on the first HELD_OUT_CHARS
+held-out characters:
 
 - loss recovered (against zero-ablation), normalised MSE and L0 (`lm.lm_fidelity`);
 - absorption (`sae_lib.lm.absorption`, Chanin et al. 2024) on the character ⊃ character-in-a-token pairs, mean
@@ -38,6 +40,8 @@ HELD_OUT_CHARS = 100_000
 PAIRS = [("char:f", "char:f & token:self"), ("char:d", "char:d & token:def"), ("char:e", "char:e & token:return"),
          ("char:s", "char:s & token:self")]
 WIDTHS = {256: "lm_sae_256.pt", 1024: "lm_sae_topk_auxk.pt", 4096: "lm_sae_4096.pt"}
+#: The TopK SAEs' L0: the Matryoshka SAEs are also scored with their threshold set to keep exactly this many.
+MATCHED_L0 = 16
 
 
 def _unit(rows: torch.Tensor) -> torch.Tensor:
@@ -63,17 +67,22 @@ def main() -> None:
     children = (_unit(small.dictionary) @ _unit(wide.dictionary).T > 0.5).sum(dim=1)
     family_parent = int(children.argmax())  # chapter 11's family: the parent with most children at 4,096
 
-    runs = [("TopK, chapter 10/11 (fully trained)", width, 0, name) for width, name in WIDTHS.items()]
-    runs += [("TopK (chapter 12, trained alike)", 1024, seed, name) for seed, name in TOPK_FILES.items()]
-    runs += [(f"Matryoshka BatchTopK {PREFIXES}", 1024, seed, name) for seed, name in MATRYOSHKA_FILES.items()]
-    scored = {}  # by file: chapter 10's SAE is also the comparison's TopK seed 0, and is measured once
-    for name in dict.fromkeys(name for *_, name in runs):
+    runs = [("TopK, chapter 10/11 (fully trained)", width, 0, (name, None)) for width, name in WIDTHS.items()]
+    runs += [("TopK (chapter 12, trained alike)", 1024, seed, (name, None)) for seed, name in TOPK_FILES.items()]
+    runs += [(f"Matryoshka BatchTopK {PREFIXES}", 1024, seed, (name, None)) for seed, name in MATRYOSHKA_FILES.items()]
+    runs += [(f"Matryoshka, threshold set to L0 = {MATCHED_L0}", 1024, seed, (name, MATCHED_L0))
+             for seed, name in MATRYOSHKA_FILES.items()]
+    scored = {}  # chapter 10's SAE is also the comparison's TopK seed 0, and is measured once
+    for name, match_l0 in dict.fromkeys(key for *_, key in runs):
         sae = checkpoint.load_asset(name)
+        if match_l0:  # its eval threshold, estimated on training batches, keeps more than k here
+            with torch.no_grad():
+                sae.activation.match_l0_(sae.pre_activation(neurons), match_l0)
         fidelity = lm.lm_fidelity(model, sae, ids, neurons=neurons, anchors=anchors)
         measured = [absorption.measure_absorption(sae, neurons, *masks[p], p, probe=probes[p]) for p in PAIRS]
         cos = (_unit(small.dictionary) @ _unit(sae.dictionary).T).detach()  # decoder rows need not be unit norm
         codes = dashboards.encode_text(model, sae, ids, neurons=neurons)
-        scored[name] = dict(
+        scored[name, match_l0] = dict(
             l0=fidelity["l0"], loss_recovered=fidelity["loss_recovered"], nmse=fidelity["normalized_mse"],
             f1=statistics.mean(a.main_f1 for a in measured),
             fn=statistics.mean(a.false_negative_specific for a in measured),
@@ -82,8 +91,8 @@ def main() -> None:
             partial=statistics.mean(a.partial_rate for a in measured),
             survive=float(cos.max(dim=1).values.mean()), family=float(cos[family_parent].max()),
             specific=concepts.best_concepts(*codes.top(50), ids, labels.matrix[:len(neurons)]).share(0.9))
-        print(f"{name}: done after {time.perf_counter() - start:.0f} s", flush=True)
-    rows = [dict(arch=arch, width=width, seed=seed, **scored[name]) for arch, width, seed, name in runs]
+        print(f"{name} (L0 set to {match_l0}): done after {time.perf_counter() - start:.0f} s", flush=True)
+    rows = [dict(arch=arch, width=width, seed=seed, **scored[key]) for arch, width, seed, key in runs]
 
     pairs = "; ".join(f"{g[5:]} ⊃ {g[5:]} of {s.split(' & ')[1][6:]}" for g, s in PAIRS)
     lines = [f"On the first {len(neurons):,} held-out characters. Absorption: mean over {len(PAIRS)} pairs "
@@ -92,7 +101,9 @@ def main() -> None:
              "(Chanin et al. 2024). Survive: the 256-latent SAE's latents' best decoder cosine with a latent here, "
              f"averaged; family: best cosine with chapter 11's family parent (latent {family_parent} of the "
              "256-latent SAE). Specific: share of live latents whose best concept holds in ≥ 90 % of their top 50 "
-             "activations. Chapter 10's 1,024-latent SAE is also the comparison's TopK seed 0.", "",
+             "activations. Chapter 10's 1,024-latent SAE is also the comparison's TopK seed 0. A BatchTopK SAE's "
+             "eval threshold is estimated on training batches; the last rows set it to keep exactly "
+             f"{MATCHED_L0} latents per character on this text (`BatchTopK.match_l0_`).", "",
              "| architecture | latents | seed | L0 | loss recovered | nMSE | main F1 | false neg. (sub-case / rest) "
              "| absorbed | partly | survive | family | specific |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
