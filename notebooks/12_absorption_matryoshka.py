@@ -98,15 +98,23 @@ for name, sae in toy.items():
     with torch.no_grad():
         reports[name] = hierarchy.absorption_report(tree, sae.dictionary, codes, sae.encode(x))
 r = reports["TopK"]
-fig, ax = plt.subplots(figsize=(9, 3))
-positions = torch.arange(len(r.children))
-ax.bar(positions - 0.2, r.parent_fires_alone, 0.4, color="#999999", label="parent on, no child")
-ax.bar(positions + 0.2, r.parent_fires_with_child, 0.4, color=COLOURS["TopK"], label="this child on")
-ax.set_xticks(positions, [f"{tree.parent[c]}→{c}" for c in r.children])
-ax.set(xlabel="parent → child", ylabel="P(parent's latent fires)", ylim=(0, 1.05),
-       title="TopK SAE: the parent's latent where a child is on")
-ax.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1))  # beside the bars, never over them
-plt.show()
+
+
+def child_bars(series, ylabel, title):
+    """One group of bars per child, one bar per series (label: (colour, a value per child)), side by side."""
+    fig, ax = plt.subplots(figsize=(9, 3))
+    positions, width = torch.arange(len(r.children)), 0.8 / len(series)
+    for i, (label, (colour, values)) in enumerate(series.items()):
+        ax.bar(positions + (i - (len(series) - 1) / 2) * width, values, width, color=colour, label=label)
+    ax.set_xticks(positions, [f"{tree.parent[c]}→{c}" for c in r.children])
+    ax.set(xlabel="parent → child", ylabel=ylabel, ylim=(0, 1.05), title=title)
+    ax.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1))  # beside the bars, never over them
+    plt.show()
+
+
+child_bars({"parent on, no child": ("#999999", r.parent_fires_alone),
+            "this child on": (COLOURS["TopK"], r.parent_fires_with_child)},
+           "P(parent's latent fires)", "TopK SAE: the parent's latent where a child is on")
 print(f"parent latents fire on {r.parent_fires_alone.mean():.0%} of inputs with the parent alone, on "
       f"{r.parent_fires_with_child.mean():.0%} where a child is on; {int(r.absorbed.sum())} of {len(r.children)} "
       f"children absorbed; their latents' decoder directions have cosine {r.child_carries_parent.mean():.2f} "
@@ -289,14 +297,8 @@ exercises.check_matryoshka_prefixes((3, 15), "the three parents must be reconstr
 
 # %%
 m = reports["Matryoshka"]
-fig, ax = plt.subplots(figsize=(9, 3))
-for offset, name in ((-0.2, "TopK"), (0.2, "Matryoshka")):
-    ax.bar(positions + offset, reports[name].parent_fires_with_child, 0.4, color=COLOURS[name], label=name)
-ax.set_xticks(positions, [f"{tree.parent[c]}→{c}" for c in r.children])
-ax.set(xlabel="parent → child", ylabel="P(parent's latent fires | child on)", ylim=(0, 1.05),
-       title="the parent's latent where a child is on")
-ax.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1))  # beside the bars, never over them
-plt.show()
+child_bars({name: (COLOURS[name], reports[name].parent_fires_with_child) for name in COLOURS},
+           "P(parent's latent fires | child on)", "the parent's latent where a child is on")
 print(f"Matryoshka: parent latents fire on {m.parent_fires_with_child.mean():.0%} of inputs with a child, "
       f"{int(m.absorbed.sum())} of {len(m.children)} children absorbed; TopK: {r.parent_fires_with_child.mean():.0%}, "
       f"{int(r.absorbed.sum())} absorbed")
