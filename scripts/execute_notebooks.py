@@ -21,10 +21,27 @@ def execute(source: Path) -> float:
     notebook = jupytext.read(source)
     start = time.perf_counter()
     resources = {"metadata": {"path": str(NOTEBOOKS)}}
-    NotebookClient(notebook, timeout=600, kernel_name="python3", resources=resources).execute()
+    # no per-cell timestamps: they would change every cell of the .ipynb on every re-run
+    NotebookClient(notebook, timeout=600, kernel_name="python3", resources=resources, record_timing=False).execute()
     seconds = time.perf_counter() - start
+    _keep_cell_ids(notebook, source.with_suffix(".ipynb"))
     jupytext.write(notebook, source.with_suffix(".ipynb"), fmt="ipynb")
     return seconds
+
+
+def _keep_cell_ids(notebook, old_path: Path) -> None:
+    """Give each cell the id of the same cell (type and source) in the previous .ipynb, so that a re-run's diff
+    shows what changed, not a fresh random id on every cell; new or edited cells keep their fresh id."""
+    if not old_path.exists():
+        return
+    old_ids: dict[tuple[str, str], list[str]] = {}
+    for old in jupytext.read(old_path).cells:
+        if "id" in old:
+            old_ids.setdefault((old.cell_type, old.source), []).append(old["id"])
+    for new in notebook.cells:
+        ids = old_ids.get((new.cell_type, new.source))
+        if ids:
+            new["id"] = ids.pop(0)
 
 
 def main(names: list[str]) -> None:
