@@ -403,9 +403,7 @@ for file in ARCHS["Matryoshka"]:
 # latent misses it too, but no single latent takes its place). The nested loss guarantees that the
 # first prefix reconstructs `f`s on its own; it does not forbid another latent from carrying part of the `f`
 # direction where `self` makes that cheaper. On this model and these pairs, the absorption rate is not what
-# improves. Why the synthetic tree is cured and the `f` of `self` is not, we have not measured; one difference
-# stands out: in the tree each child has one parent, while the `f` of `self` has two (the character `f` and the
-# token `self`).
+# improves. Why the synthetic tree is cured and the `f` of `self` is not, this chapter leaves open.
 
 # %% cellView="form" jupyter={"source_hidden": true} tags=["evidence"]
 # Evidence over three seeds per architecture: Matryoshka costs fidelity against every TopK seed, at an L0 no lower;
