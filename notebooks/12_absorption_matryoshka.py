@@ -115,22 +115,26 @@ def child_bars(series, ylabel, title):
 child_bars({"parent on, no child": ("#999999", r.parent_fires_alone),
             "this child on": (COLOURS["TopK"], r.parent_fires_with_child)},
            "P(parent's latent fires)", "TopK SAE: the parent's latent where a child is on")
+as_usual = r.parent_fires_with_child > 0.9  # children with which the parent's latent still fires
 print(f"parent latents fire on {r.parent_fires_alone.mean():.0%} of inputs with the parent alone, on "
       f"{r.parent_fires_with_child.mean():.0%} where a child is on; {int(r.absorbed.sum())} of {len(r.children)} "
-      f"children absorbed; their latents' decoder directions have cosine {r.child_carries_parent.mean():.2f} "
-      "with the parent's (on average)")
+      f"children absorbed. Cosine of a child latent's decoder direction with its parent's: "
+      f"{r.child_carries_parent[r.absorbed].mean():.2f} for the absorbed children, "
+      f"{r.child_carries_parent[as_usual].mean():.2f} for the {int(as_usual.sum())} with which the parent fires as usual")
 
 # %% [markdown]
 # The bars say it child by child. For several children the parent's latent is silent exactly where that child
 # is on (the missing blue bars), for others it fires only part of the time, and for about one child per parent
 # it fires as usual; with the parent alone it fires almost always (one parent's latent is unreliable even
 # then). The absorbing child's latent has taken the parent's place: its decoder direction is no longer the
-# child's alone but leans towards the parent's (the cosine printed above; a pure child direction would have 0).
+# child's alone but leans towards the parent's, while a child whose parent still fires keeps a direction of its
+# own (the two cosines printed above; a pure child direction would have 0).
 # One active latent instead of two reconstructs "parent + child", which is what a sparse code rewards. That is
-# **absorption**. Which children get absorbed varies with the seed (the evidence cell shows three).
+# **absorption**. How many children get absorbed varies with the seed (the evidence cell prints three seeds).
 
 # %% cellView="form" jupyter={"source_hidden": true} tags=["evidence"]
-# Evidence: absorption in the synthetic hierarchy, on every seed the script trained (and seed 0 reproduces here).
+# Evidence: absorption in the synthetic hierarchy, on every seed the script trained (and seed 0 reproduces here,
+# on another sample of the same data).
 toy_runs = checkpoint.load_json_asset("hierarchy_absorption.json")
 by_arch = {name: [row for row in toy_runs if row["architecture"] == name.lower()] for name in COLOURS}
 for name, rows in by_arch.items():
@@ -141,6 +145,9 @@ assert len(by_arch["TopK"]) == len(by_arch["Matryoshka"]) == 3
 assert all(row["absorption_rate"] >= 0.4 and row["parent_fires_with_child"] < row["parent_fires_alone"] - 0.3
            and row["child_carries_parent"] > 0.3 for row in by_arch["TopK"])
 assert r.parent_fires_with_child.mean() < 0.6 < 0.8 < r.parent_fires_alone.mean()
+assert abs(r.rate - by_arch["TopK"][0]["absorption_rate"]) < 0.1
+assert abs(r.parent_fires_with_child.mean() - by_arch["TopK"][0]["parent_fires_with_child"]) < 0.1
+assert r.child_carries_parent[r.absorbed].mean() > 0.5 > 0.2 > r.child_carries_parent[as_usual].mean()
 
 # %% [markdown]
 # ## Absorption in the language model
@@ -219,13 +226,16 @@ for j, score in scores.items():
 # so Chanin et al.'s question "does *the* general latent miss the sub-case?" has no subject there.
 
 # %% cellView="form" jupyter={"source_hidden": true} tags=["evidence"]
-# Evidence: the 1,024-latent SAE absorbs the f of self and the d of def (misses on the sub-case, not on the rest),
-# and both latents' names hold over all their firings.
+# Evidence: the 1,024-latent SAE absorbs the f of self and the d of def (misses on the sub-case far more than on
+# the rest); at 4,096 the f latent misses more ordinary f's and nothing absorbs the f of self; the f latent's name
+# holds over all its firings, the absorber's over its strong ones.
 for pair in PAIRS[:2]:
     a = results[1024, pair]
-    assert a.false_negative_specific > 0.9 > 0.6 > a.false_negative_rest and a.absorption_rate > 0.75, a
-    assert a.n_specific >= 50
+    assert a.false_negative_specific > 0.9 and a.false_negative_specific > a.false_negative_rest + 0.4, a
+    assert a.absorption_rate > 0.75 and a.n_specific >= 50, a
 assert results[256, PAIRS[0]].absorption_rate > 0.75
+wide_f, f_1024 = results[4096, PAIRS[0]], results[1024, PAIRS[0]]
+assert wide_f.false_negative_rest > f_1024.false_negative_rest + 0.1 and wide_f.absorption_rate < 0.1
 assert scores[main].precision > 0.95 and scores[main].recall > 0.7
 assert scores[absorber].precision > 0.6 and scores[absorber].recall > 0.9 and scores[absorber].weakest_precision < 0.5
 
@@ -234,7 +244,9 @@ assert scores[absorber].precision > 0.6 and scores[absorber].recall > 0.9 and sc
 #
 # Write `my_absorption(codes, decoder, direction, main)`: `codes` [n, latents] on a sub-case's characters,
 # decoder rows [latents, d], the probe's unit `direction` [d] and the main latent's index. Return
-# (false-negative rate, absorption rate) as step 3 and 4 above define them, with cosine threshold 0.1 and share 0.5.
+# (false-negative rate, absorption rate) as step 3 and 4 above define them, with cosine threshold 0.1 and share 0.5
+# (silent: a code ≤ 0; the candidate absorber is the *other* latent with the largest contribution, which must be
+# positive).
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -304,7 +316,7 @@ print(f"Matryoshka: parent latents fire on {m.parent_fires_with_child.mean():.0%
       f"{int(r.absorbed.sum())} absorbed")
 
 # %% cellView="form" jupyter={"source_hidden": true} tags=["evidence"]
-# Evidence: the Matryoshka SAE absorbs nothing in the synthetic hierarchy, on every seed, at the TopK SAE's L0.
+# Evidence: the Matryoshka SAE absorbs nothing in the synthetic hierarchy, on every seed, at a similar L0.
 for name, rows in by_arch.items():
     print(f"{name:>10}: L0 per seed {[round(row['l0'], 2) for row in rows]}")
 assert all(row["absorption_rate"] == 0 and row["parent_fires_with_child"] > 0.9 for row in by_arch["Matryoshka"])
@@ -370,6 +382,13 @@ print(f"main latent's F1: TopK {min(r['f1'] for r in t_runs):.2f}–{max(r['f1']
       f"{min(r['f1'] for r in m_runs):.2f}–{max(r['f1'] for r in m_runs):.2f}; the Matryoshka SAEs' "
       f"{len(PAIRS) * 3} main latents: {in_prefix[0]} among the first {PREFIXES[0]}, {in_prefix[1]} among the first "
       f"{PREFIXES[1]}")
+sub_case = {}  # over all pairs and seeds: the main latent's misses on the sub-case, and the share absorbed
+for name, runs in (("TopK", t_runs), ("Matryoshka", m_runs)):
+    pairs = [a for run in runs for a in run["pairs"]]
+    sub_case[name] = (sum(a.false_negative_specific for a in pairs) / len(pairs),
+                      sum(a.absorption_rate for a in pairs) / len(pairs))
+    print(f"{name}: over the pairs and seeds, the main latent misses {sub_case[name][0]:.0%} of the sub-cases; "
+          f"{sub_case[name][1]:.0%} are absorbed")
 
 # %% [markdown]
 # One confound before reading it: the Matryoshka SAEs keep more than 16 latents per character here (the L0s above:
@@ -393,17 +412,19 @@ for file in ARCHS["Matryoshka"]:
 # Read it as a trade. **The cost**: at an L0 no lower (the Matryoshka SAEs' fixed evaluation threshold even keeps
 # slightly more latents per character) they recover less of the loss and reconstruct worse than every TopK SAE:
 # the first 64 and 256 latents must reconstruct alone, and that constrains the whole dictionary.
-# **What it buys**: their general latents are better general latents. The main latent of each character classifies
-# it better (higher F1 on every seed) and misses less of its character outside the sub-case, and still does at
-# exactly 16 latents per character (the control), so it is not the extra latents. The nested loss
+# **What it buys**: their general latents are better general latents. On average over the three characters,
+# the main latents classify their character better (higher F1 on every seed) and miss less of it outside the
+# sub-case, and still do at exactly 16 latents per character (the control), so it is not the extra latents. The nested loss
 # has put them where it promised, at the front: every one of them sits in the first two prefixes (a TopK SAE's
 # latents have no order, so the same question has no answer there).
 # **What it does not buy**: the `f` of `self` is still absorbed on every Matryoshka seed. Another latent with a
 # component along the `f` direction fires there instead, as in two of the three TopK SAEs (in the third the `f`
 # latent misses it too, but no single latent takes its place). The nested loss guarantees that the
 # first prefix reconstructs `f`s on its own; it does not forbid another latent from carrying part of the `f`
-# direction where `self` makes that cheaper. On this model and these pairs, the absorption rate is not what
-# improves. Why the synthetic tree is cured and the `f` of `self` is not, this chapter leaves open.
+# direction where `self` makes that cheaper. Over the three pairs, the main latents miss fewer of the sub-cases on
+# average, but about as many are absorbed (printed under the figure; `benchmarks/absorption.py`, in the README,
+# finds the same over four pairs): what improves is the general latents, not, by Chanin et al.'s measure,
+# absorption. Why the synthetic tree is cured and the `f` of `self` is not, this chapter leaves open.
 
 # %% cellView="form" jupyter={"source_hidden": true} tags=["evidence"]
 # Evidence over three seeds per architecture: Matryoshka costs fidelity against every TopK seed, at an L0 no lower;
@@ -419,6 +440,7 @@ assert min(m["f1"] for m in at_16) > max(t["f1"] for t in t_runs) + 0.03
 assert max(m["missed_rest"] for m in at_16) < min(t["missed_rest"] for t in t_runs)
 assert in_prefix[1] == len(PAIRS) * 3 and in_prefix[0] >= len(PAIRS) * 3 / 2
 assert all(m["pairs"][0].false_negative_specific > 0.9 and m["pairs"][0].absorption_rate > 0.9 for m in m_runs)
+assert sub_case["Matryoshka"][0] < sub_case["TopK"][0] - 0.1 and abs(sub_case["Matryoshka"][1] - sub_case["TopK"][1]) < 0.1
 
 # %% [markdown]
 # ## Summary
@@ -427,13 +449,14 @@ assert all(m["pairs"][0].false_negative_specific > 0.9 and m["pairs"][0].absorpt
 #   saves a latent by letting the sub-case's latent carry the general direction, and the general latent goes
 #   silent there. Its dashboard stays clean; as a classifier of its concept it is not reliable.
 # * On a known hierarchy it is measured against the truth: the TopK SAE's parent latents fire on nearly every
-#   input where the parent is alone and on about half of those with a child, on every seed.
+#   input where the parent is alone and far less often where a child is on, on every seed.
 # * On the language model, with exact labels and Chanin et al.'s probe: the `f` latent misses the `f` of `self`
 #   and a latent aligned with the `f` direction fires instead; scored explanations back both names.
 # * A **Matryoshka SAE** makes its first latents reconstruct alone, so a general latent at the front has a reason
-#   to keep its sub-cases; on the synthetic hierarchy it absorbs nothing at the same L0, on every seed. On the language model
-#   (three seeds each, trained alike, matched L0) it costs loss recovered and nMSE against every TopK seed, and
-#   buys better general latents (each character's main latent classifies it better, and sits at the front), but
-#   the `f` of `self` is absorbed on every seed all the same: a cure on a clean tree is not a cure in a model.
+#   to keep its sub-cases; on the synthetic hierarchy it absorbs nothing at a similar L0, on every seed. On the
+#   language model (three seeds each, trained alike, at an L0 no lower) it costs loss recovered and nMSE against
+#   every TopK seed, and buys better general latents (on average they classify their character better, and they
+#   sit at the front), but the `f` of `self` is absorbed on every seed all the same: a cure on a clean tree is not
+#   a cure in a model.
 #   `python benchmarks/absorption.py` compares loss recovered, normalised MSE, absorption, splitting and
 #   specificity (README, *Absorption and the Matryoshka SAE*).

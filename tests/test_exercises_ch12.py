@@ -62,12 +62,14 @@ def test_prefix_question_passes_the_parents_first_and_explains(capsys):
 def test_prefix_question_names_each_mistake(capsys):
     cases = {(2, 15): "cannot reconstruct all", (8, 15): "room for more than", (15,): "ordinary SAE",
              (3, 12): "must be 15", (5, 3, 15): "strictly increasing", None: "no answer yet", "abc": "whole numbers",
-             (3.5, 15): "whole numbers"}
+             (3.5, 15): "whole numbers", (float("inf"), 15): "whole numbers"}
     for answer, words in cases.items():
         result = ex.check_matryoshka_prefixes(answer, "because the parents come first")
         out = capsys.readouterr().out
         assert not result.passed and words in out and len(out.strip().splitlines()) == 1, (answer, out)
     assert not ex.check_matryoshka_prefixes((3, 15), "").passed
+    assert not ex.check_matryoshka_prefixes((3, 15), "because that is the answer I think").passed
+    assert "what the first prefix's latents stand for" in capsys.readouterr().out
 
 
 def test_the_parent_latent_question_has_a_hint_per_wrong_option(capsys):

@@ -12,8 +12,9 @@ PREDICTIONS.update({
     "the parent latent where a child fires": (  # notebook 12, the synthetic hierarchy's TopK SAE
         "silent", ("fires as usual", "silent", "fires twice as strongly"),
         "A child never fires without its parent, so one latent whose decoder direction is parent + child can stand "
-        "for both at the cost of one active latent instead of two. The TopK SAE learns that, and the parent's own "
-        "latent goes silent wherever that child is on: the child's latent has absorbed it.",
+        "for both at the cost of one active latent instead of two. The TopK SAE learns that for several children: "
+        "where such a child is on, the parent's own latent goes silent and the child's latent has absorbed it (the "
+        "figure shows which children, and that some are absorbed only part of the time or not at all).",
         {"fires as usual": "that would spend two of the k active latents on every input with a child, when one "
                            "latent pointing along parent + child reconstructs both: what does sparsity reward?",
          "fires twice as strongly": "a stronger parent latent would add the parent's direction twice; the child "
@@ -82,11 +83,9 @@ def check_absorption_measure(fn: Callable) -> CheckResult:
     """fn(codes, decoder, direction, main) → (false-negative rate, absorption rate) over the rows of codes, as
     `sae_lib.lm.absorption.absorption_at` defines them (cosine threshold 0.1, share 0.5)."""
     return _compare("absorption measure", fn, _absorption_reference, _absorption_cases(),
-                    "per row: is the main latent silent (code ≤ 0)? Among the other latents, take the one whose "
-                    "contribution along the probe, code × (decoder row · direction), is largest; the row is absorbed "
-                    "when the main latent is silent, that latent's decoder has cosine ≥ 0.1 with the direction, and "
-                    "its contribution is > 0 and at least half the sum of the positive contributions. Return the "
-                    "two shares as floats.", rtol=1e-6, atol=1e-9, diagnose=_absorption_diagnosis)
+                    "write it from steps 3 and 4 above, row by row: is the main latent silent, and if so, does the "
+                    "other latent that contributes most along the probe absorb the row? Return the two shares as "
+                    "floats.", rtol=1e-6, atol=1e-9, diagnose=_absorption_diagnosis)
 
 
 #: The hierarchy the prefix question is about: 3 parents with 4 children each, one latent per feature.
@@ -102,7 +101,7 @@ def check_matryoshka_prefixes(prefixes: object, reason: object) -> CheckResult:
         sizes = tuple(int(m) for m in prefixes)
         if any(float(m) != int(m) for m in prefixes):
             raise ValueError
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: int(float("inf"))
         return _report(name, False, f"prefixes must be a tuple of whole numbers, got {prefixes!r}")
     if not sizes or any(m < 1 for m in sizes) or any(a >= b for a, b in zip(sizes, sizes[1:])):
         return _report(name, False, f"prefix sizes must be positive and strictly increasing, got {sizes}")
@@ -119,9 +118,12 @@ def check_matryoshka_prefixes(prefixes: object, reason: object) -> CheckResult:
     if sizes[0] > _PREFIX_ROOTS:
         return _report(name, False, f"a first prefix of {sizes[0]} latents has room for more than the "
                                     f"{_PREFIX_ROOTS} parents: a latent there can stand for parent + child "
-                                    "and absorb as before. Which is the smallest prefix that holds every parent?")
+                                    "and absorb as before. What, and only what, must the first prefix hold?")
     if not isinstance(reason, str) or len(reason.split()) < 4:
         return _report(name, False, "say in a sentence why the first prefix has that size")
+    if "parent" not in reason.lower():
+        return _report(name, False, "your reason does not say what the first prefix's latents stand for: which "
+                                    "features must they reconstruct on their own?")
     result = _report(name, True)
     print(f"      {sizes}: the first {_PREFIX_ROOTS} latents must reconstruct every input alone, so each stands for "
           f"one parent whatever child is on; the children can only live further out. Your reason: {reason}")
