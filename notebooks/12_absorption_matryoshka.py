@@ -143,7 +143,7 @@ for name, rows in by_arch.items():
           f"{[round(row['parent_fires_alone'], 2) for row in rows]}, nMSE {[round(row['nmse'], 3) for row in rows]}")
 assert len(by_arch["TopK"]) == len(by_arch["Matryoshka"]) == 3
 assert all(row["absorption_rate"] >= 0.4 and row["parent_fires_with_child"] < row["parent_fires_alone"] - 0.3
-           and row["child_carries_parent"] > 0.3 for row in by_arch["TopK"])
+           and row["child_carries_parent"] > 0.3 and row["parent_fires_alone"] > 0.8 for row in by_arch["TopK"])
 assert r.parent_fires_with_child.mean() < 0.6 < 0.8 < r.parent_fires_alone.mean()
 assert abs(r.rate - by_arch["TopK"][0]["absorption_rate"]) < 0.1
 assert abs(r.parent_fires_with_child.mean() - by_arch["TopK"][0]["parent_fires_with_child"]) < 0.1
@@ -448,8 +448,8 @@ assert sub_case["Matryoshka"][0] < sub_case["TopK"][0] - 0.1 and abs(sub_case["M
 # * **Absorption** is splitting's quiet twin: where a sub-case always comes with its general case, a sparse code
 #   saves a latent by letting the sub-case's latent carry the general direction, and the general latent goes
 #   silent there. Its dashboard stays clean; as a classifier of its concept it is not reliable.
-# * On a known hierarchy it is measured against the truth: the TopK SAE's parent latents fire on nearly every
-#   input where the parent is alone and far less often where a child is on, on every seed.
+# * On a known hierarchy it is measured against the truth: the TopK SAE's parent latents fire on most inputs
+#   where the parent is alone and far less often where a child is on, on every seed.
 # * On the language model, with exact labels and Chanin et al.'s probe: the `f` latent misses the `f` of `self`
 #   and a latent aligned with the `f` direction fires instead; scored explanations back both names.
 # * A **Matryoshka SAE** makes its first latents reconstruct alone, so a general latent at the front has a reason
