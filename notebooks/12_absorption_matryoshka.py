@@ -403,7 +403,8 @@ for file in ARCHS["Matryoshka"]:
     with torch.no_grad():
         pre = sae.pre_activation(neurons)
         theta = sae.activation.match_l0_(pre, 16)
-        l0 = (pre > theta).sum(dim=1).float().mean().item()  # what the eval code now keeps
+        l0 = torch.count_nonzero(pre > theta).item() / len(pre)  # what the eval code now keeps
+        del pre  # a quarter of a GB, and a Binder session has 2 GB
     at_16.append(dict(main_latents([measure(sae, pair) for pair in PAIRS]), l0=l0))
     print(f"{file}: threshold {theta:.3f}, L0 {l0:.1f}; main latents {[a.main_latent for a in at_16[-1]['pairs']]}, "
           f"mean F1 {at_16[-1]['f1']:.2f}, miss {at_16[-1]['missed_rest']:.0%} of the rest of their character")
